@@ -1,0 +1,44 @@
+# aisec.ollama: the commands users and CI run. Each target calls a script in
+# scripts/ that can also be run on its own.
+SHELL := /bin/bash
+SCENARIO ?=
+
+.PHONY: help setup images test lint sanity units build-check molecule demo clean
+
+help:
+	@echo "make demo                    a lab of exposed Ollama servers and what an outsider reaches"
+	@echo "make test                    every check: ruff, ansible-lint, sanity, unit tests, molecule"
+	@echo "make molecule SCENARIO=NAME  one molecule scenario (molecule/NAME)"
+	@echo "make clean                   remove the lab's containers and networks"
+	@echo "make setup                   apt packages, podman settings, .venv (run by the others)"
+
+setup:
+	@scripts/setup.sh
+
+images: setup
+	@tests/images/build.sh
+
+test:
+	@scripts/test.sh
+
+lint: setup
+	@scripts/lint.sh
+
+sanity: setup
+	@scripts/sanity.sh
+
+units: setup
+	@scripts/units.sh
+
+build-check: setup
+	@scripts/build-check.sh
+
+molecule: images
+	@test -n "$(SCENARIO)" || { echo "usage: make molecule SCENARIO=<name>"; exit 2; }
+	@scripts/molecule.sh test "$(SCENARIO)"
+
+demo:
+	@scripts/demo.sh
+
+clean:
+	@scripts/clean.sh

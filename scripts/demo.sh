@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# make demo: a small lab of Ollama servers exposed the way people run them today
+# (a native install opened on 0.0.0.0, the official container image published on
+# every interface), then what an outsider on the same network can reach.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+tests/images/build.sh
+scripts/molecule.sh create demo
+scripts/molecule.sh converge demo
+echo
+echo "=== What an anonymous outsider (demo-client) reaches ==="
+podman exec demo-client ollama-outsider-probe demo-native demo-docker
+cat <<'EOT'
+
+Look around yourself:
+  podman exec -it demo-client bash                # the outsider
+  curl http://demo-native:11434/api/tags           # (from inside demo-client)
+  podman exec -it demo-native systemctl status ollama
+  podman exec -it demo-docker podman ps            # Ollama as a container
+Remove the lab with: make clean
+EOT

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Build the test images without a registry: debootstrap -> podman import -> podman build.
+# Every image carries a label with the hash of its build inputs; an image whose label
+# matches is reused, so a second run builds nothing.
+#
+#   tests/images/build.sh            build (or reuse) every image
+#   tests/images/build.sh target     only some: base target client target-podman ollama-emulator
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache="$repo/.cache/images"
+mkdir -p "$cache"
+scratch=$(mktemp -d "$cache/tmp.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+
+# shellcheck source=tests/images/names.sh
+source "$here/names.sh"
+LABEL=aisec.inputs
+
+say() { printf '==> images: %s\n' "$*"; }
+hash_of() { sha256sum | cut -c1-16; }
+label_of() { podman image inspect --format "{{ index .Labels \"$LABEL\" }}" "$1" 2>/dev/null || true; }
+image_id() { podman image inspect --format '{{.Id}}' "$1"; }
+
+build_base() {
+  local inputs
+  inputs=$(printf 'debootstrap --variant=minbase %s %s\n' "$DEBIAN_SUITE" "$DEBIAN_MIRROR" | hash_of)
+  if [[ $(label_of "$BASE_IMAGE") == "$inputs" ]]; then say "$BASE_IMAGE is current"; return; fi
+  say "building $BASE_IMAGE (debootstrap $DEBIAN_SUITE, about a minute)"
+  local root=$scratch/rootfs
+  debootstrap --variant=minbase "$DEBIAN_SUITE" "$root" "$DEBIAN_MIRROR" >"$cache/debootstrap.log" 2>&1 \
+    || { tail -20 "$cache/debootstrap.log"; exit 1; }
+  tar -C "$root" -c . | podman import -q --change "LABEL $LABEL=$inputs" --change 'CMD ["/bin/bash"]' - "$BASE_IMAGE" >/dev/null
+}
+
+# build_image TAG CONTEXT_DIR [--build-arg ...]
+build_image() {
+  local tag=$1 context=$2; shift 2
+  local inputs
+  inputs=$( { image_id "$BASE_IMAGE"; printf '%s\n' "$@"; (cd "$context" && find . -type f -print0 | sort -z | xargs -0 sha256sum); } | hash_of)
+  if [[ $(label_of "$tag") == "$inputs" ]]; then say "$tag is current"; return; fi
+  say "building $tag"
+  podman build -q --label "$LABEL=$inputs" --build-arg "BASE=$BASE_IMAGE" "$@" -t "$tag" "$context" >/dev/null
+}
+
+build_target() { build_image "$TARGET_IMAGE" "$here/target"; }
+build_client() { build_image "$CLIENT_IMAGE" "$here/client"; }
+
+build_target_podman() {
+  build_target
+  # This image builds on the target image, not on the base.
+  BASE_IMAGE=$TARGET_IMAGE build_image "$TARGET_PODMAN_IMAGE" "$here/target-podman"
+}
+
+# The emulator release archive (bin/ollama) and an image made from it, like the official one.
+build_release() {
+  "$repo/.venv/bin/python" "$repo/tests/emulator/package.py" --out "$RELEASE_DIR" >/dev/null
+}
+
+build_ollama_emulator() {
+  build_release
+  local context=$scratch/ollama-emulator
+  mkdir -p "$context"
+  cp "$here/ollama-emulator/Containerfile" "$context/"
+  tar -xzf "$RELEASE_DIR/ollama-linux-amd64.tgz" -C "$context" --strip-components=2 ./bin/ollama 2>/dev/null \
+    || tar -xzf "$RELEASE_DIR/ollama-linux-amd64.tgz" -C "$context" --strip-components=1 bin/ollama
+  build_image "$EMULATOR_IMAGE" "$context" --build-arg "OLLAMA_VERSION=$EMULATOR_VERSION"
+  # A saved copy for hosts that run podman themselves (loaded there, no registry),
+  # and its name for the lab playbooks.
+  local archive="$cache/ollama-emulator.tar"
+  echo "$EMULATOR_IMAGE" >"$cache/ollama-emulator.image"
+  local id
+  id=$(image_id "$EMULATOR_IMAGE")
+  if [[ ! -f $archive.id || $(cat "$archive.id") != "$id" ]]; then
+    say "saving $EMULATOR_IMAGE to $archive"
+    rm -f "$archive"
+    podman save -q -o "$archive" "$EMULATOR_IMAGE"
+    echo "$id" >"$archive.id"
+  fi
+}
+
+main() {
+  local wanted=("$@")
+  ((${#wanted[@]})) || wanted=(target client target-podman ollama-emulator)
+  build_base
+  for name in "${wanted[@]}"; do
+    case $name in
+      base) ;;
+      target) build_target ;;
+      client) build_client ;;
+      target-podman) build_target_podman ;;
+      ollama-emulator) build_ollama_emulator ;;
+      release) build_release ;;
+      *) echo "unknown image: $name" >&2; exit 2 ;;
+    esac
+  done
+}
+main "$@"

@@ -1,0 +1,10 @@
+# Image names and versions shared by the image build, molecule and the lab.
+DEBIAN_SUITE=${DEBIAN_SUITE:-bookworm}
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+BASE_IMAGE=localhost/aisec-debian:12
+TARGET_IMAGE=localhost/aisec-target:latest
+CLIENT_IMAGE=localhost/aisec-client:latest
+TARGET_PODMAN_IMAGE=localhost/aisec-target-podman:latest
+EMULATOR_VERSION=${EMULATOR_VERSION:-0.32.15}
+EMULATOR_IMAGE=localhost/ollama-emulator:$EMULATOR_VERSION
+RELEASE_DIR=${RELEASE_DIR:-$repo/.cache/release}
