@@ -58,7 +58,7 @@ class Outsider:
         if body is not None:
             args += ["-H", "Content-Type: application/json", "--data-binary", body]
         result = self.host.run(shlex.join([*args, url]))
-        out, _, status = result.stdout.rpartition(marker)
+        out, _marker, status = result.stdout.rpartition(marker)
         if not status.isdigit():
             raise AssertionError(f"curl to {url} failed: rc={result.rc} {result.stderr.strip()}")
         return Response(int(status), out, result.stderr)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """What an anonymous outsider can do to Ollama servers: run on the lab's client.
 
 Stdlib only (it runs inside the client container). Every probe is one that cannot
@@ -39,7 +38,7 @@ def probe(base, method, path, body, timeout=5):
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (lab URLs)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read(4096).decode(errors="replace")
     except urllib.error.HTTPError as err:
         return err.code, err.read(4096).decode(errors="replace")

@@ -65,4 +65,5 @@ def test_outsider_reaches_model_deletion(outsider, base_url):
     assert response.status == 404
     assert "not found" in response.body
     status, body = outsider.json(base_url + "/api/tags")
+    assert status == 200
     assert sorted(m["name"] for m in body["models"]) == sorted(fixture_model_names())
