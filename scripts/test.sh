@@ -3,7 +3,7 @@
 # the later ones (so one run shows everything that is wrong); the exit code is
 # non-zero if any step failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 results=()
 failed=0

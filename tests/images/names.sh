@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the names are used by the includer
 # Image names and versions shared by the image build, molecule and the lab.
 DEBIAN_SUITE=${DEBIAN_SUITE:-bookworm}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
