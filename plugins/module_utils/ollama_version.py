@@ -1,0 +1,251 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, AISec Ollama Maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Ollama version strings: parsing, ordering, and where to read them from.
+
+Plain Python, no Ansible imports, so the module, the action plugin, the maintainer tool and the
+unit tests all use the same rules.
+
+Accepted forms (a leading ``v`` is ignored)::
+
+    0.1.34            a release
+    0.33.0-rc2        a pre-release; ``-rc.2`` is the same version as ``-rc2``
+    0.1.34-5-gabc1234 ``git describe`` of a build 5 commits after tag v0.1.34 (``-dirty`` allowed)
+    0.0.0             what a source build without version information reports
+
+Ordering follows semantic versioning: a pre-release sorts before its release
+(``0.17.1-rc2 < 0.17.1``); pre-release identifiers compare piecewise with numbers numerically
+(``rc2 < rc10``); a ``git describe`` build sorts after its tag and before the next version.
+Anything else (``latest``, ``0.1``, ``1.2.3.4``, ``01.2.3``) is rejected with VersionError.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+_CORE_RE = re.compile(
+    r'^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)'
+    r'(?:-([0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*))?'
+    r'(?:\+([0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*))?$'
+)
+_DESCRIBE_RE = re.compile(r'^(.+)-([0-9]+)-g([0-9a-f]{7,40})$')
+_RUN_RE = re.compile(r'[0-9]+|[A-Za-z]+')
+
+# Image tags of the official image carry a variant suffix that is not a pre-release.
+IMAGE_TAG_VARIANTS = ('rocm', 'cuda', 'jetpack5', 'jetpack6', 'vulkan', 'cpu')
+OCI_VERSION_LABEL = 'org.opencontainers.image.version'
+
+_SERVER_LINE_RE = re.compile(r'ollama version is\s+(\S+)', re.IGNORECASE)
+_CLIENT_LINE_RE = re.compile(r'client version is\s+(\S+)', re.IGNORECASE)
+
+
+class VersionError(ValueError):
+    """A version string (or the text around it) could not be understood."""
+
+
+def _quote(text, limit=80):
+    text = '' if text is None else str(text)
+    if len(text) > limit:
+        text = text[:limit] + '...'
+    return repr(text)
+
+
+def _prerelease_key(prerelease):
+    """Sort key of a pre-release string: a tuple of (kind, number, text) pieces."""
+    pieces = []
+    for part in _RUN_RE.findall(prerelease):
+        if part.isdigit():
+            pieces.append((0, int(part), ''))
+        else:
+            pieces.append((1, 0, part.lower()))
+    return tuple(pieces)
+
+
+class OllamaVersion:
+    """One parsed Ollama version; instances compare and hash by their ordering key."""
+
+    __slots__ = ('raw', 'major', 'minor', 'patch', 'prerelease', 'commits', 'commit', 'dirty', '_key')
+
+    def __init__(self, major, minor, patch, prerelease=None, commits=0, commit=None, dirty=False, raw=None):
+        self.major = int(major)
+        self.minor = int(minor)
+        self.patch = int(patch)
+        self.prerelease = prerelease or None
+        self.commits = int(commits or 0)
+        self.commit = commit
+        self.dirty = bool(dirty)
+        self.raw = raw if raw is not None else str(self)
+        pre_key = (0,) + _prerelease_key(self.prerelease) if self.prerelease else (1,)
+        self._key = (self.major, self.minor, self.patch, pre_key, self.commits)
+
+    @classmethod
+    def parse(cls, text):
+        """Parse a version string; raise VersionError quoting the input when it is not one."""
+        if not isinstance(text, str):
+            raise VersionError('version must be a string, got %s %s' % (type(text).__name__, _quote(text)))
+        value = text.strip()
+        if value[:1] in ('v', 'V'):
+            value = value[1:]
+        dirty = False
+        if value.endswith('-dirty'):
+            value = value[:-len('-dirty')]
+            dirty = True
+        commits, commit = 0, None
+        describe = _DESCRIBE_RE.match(value)
+        if describe and _CORE_RE.match(describe.group(1)):
+            value, commits, commit = describe.group(1), int(describe.group(2)), describe.group(3)
+        match = _CORE_RE.match(value)
+        if not match:
+            raise VersionError(
+                '%s is not an Ollama version (expected X.Y.Z, optionally with a leading v and a '
+                'pre-release such as -rc2)' % _quote(text))
+        major, minor, patch, prerelease, _build = match.groups()
+        return cls(major, minor, patch, prerelease, commits, commit, dirty, raw=text)
+
+    @property
+    def key(self):
+        return self._key
+
+    @property
+    def is_prerelease(self):
+        return self.prerelease is not None
+
+    @property
+    def is_source_build(self):
+        """0.0.0 is what Ollama reports when built from source without a version."""
+        return (self.major, self.minor, self.patch) == (0, 0, 0)
+
+    @property
+    def release(self):
+        """The X.Y.Z part as a string."""
+        return '%d.%d.%d' % (self.major, self.minor, self.patch)
+
+    def __str__(self):
+        text = self.release
+        if self.prerelease:
+            text += '-' + self.prerelease
+        if self.commit:
+            text += '-%d-g%s' % (self.commits, self.commit)
+        if self.dirty:
+            text += '-dirty'
+        return text
+
+    def __repr__(self):
+        return 'OllamaVersion(%r)' % str(self)
+
+    def __hash__(self):
+        return hash(self._key)
+
+    def _other_key(self, other):
+        if isinstance(other, OllamaVersion):
+            return other._key
+        if isinstance(other, str):
+            return OllamaVersion.parse(other)._key
+        return None
+
+    def __eq__(self, other):
+        key = self._other_key(other)
+        return NotImplemented if key is None else self._key == key
+
+    def __ne__(self, other):
+        key = self._other_key(other)
+        return NotImplemented if key is None else self._key != key
+
+    def __lt__(self, other):
+        key = self._other_key(other)
+        return NotImplemented if key is None else self._key < key
+
+    def __le__(self, other):
+        key = self._other_key(other)
+        return NotImplemented if key is None else self._key <= key
+
+    def __gt__(self, other):
+        key = self._other_key(other)
+        return NotImplemented if key is None else self._key > key
+
+    def __ge__(self, other):
+        key = self._other_key(other)
+        return NotImplemented if key is None else self._key >= key
+
+
+def parse_version(text):
+    """Shortcut for OllamaVersion.parse."""
+    return OllamaVersion.parse(text)
+
+
+def parse_cli_output(output):
+    """Read ``ollama -v`` output.
+
+    Returns ``(server_version, client_version)`` as strings (either may be None). A reachable
+    server prints ``ollama version is X``; without one the CLI prints
+    ``Warning: could not connect to a running Ollama instance`` and
+    ``Warning: client version is X``; when both differ it prints both lines.
+    Raises VersionError when neither line is present.
+    """
+    text = output or ''
+    server = _SERVER_LINE_RE.search(text)
+    client = _CLIENT_LINE_RE.search(text)
+    if not server and not client:
+        raise VersionError('no "ollama version is X" or "client version is X" line in the output: %s'
+                           % _quote(text.strip(), 200))
+    return (server.group(1) if server else None, client.group(1) if client else None)
+
+
+def split_image_reference(image):
+    """Return ``(name, tag, digest)`` of an image reference such as ``ollama/ollama:0.32.15``."""
+    ref = (image or '').strip()
+    if not ref:
+        raise VersionError('image reference is empty')
+    digest = None
+    if '@' in ref:
+        ref, digest = ref.split('@', 1)
+    tag = None
+    last = ref.rsplit('/', 1)[-1]
+    if ':' in last:
+        ref, tag = ref.rsplit(':', 1)
+    return ref, tag, digest
+
+
+def version_from_image_tag(tag):
+    """Version named by an image tag; strips a variant suffix such as ``-rocm``."""
+    try:
+        return OllamaVersion.parse(tag)
+    except VersionError:
+        pass
+    for variant in IMAGE_TAG_VARIANTS:
+        suffix = '-' + variant
+        if tag.lower().endswith(suffix):
+            return OllamaVersion.parse(tag[:-len(suffix)])
+    raise VersionError('image tag %s does not name an Ollama version' % _quote(tag))
+
+
+def version_from_image(image=None, labels=None):
+    """Find the version of a container image.
+
+    The ``org.opencontainers.image.version`` label wins when ``labels`` has it; otherwise the
+    tag of ``image`` is used. Returns ``(OllamaVersion, detail_dict)``.
+    """
+    labels = labels or {}
+    label = labels.get(OCI_VERSION_LABEL)
+    if label not in (None, ''):
+        try:
+            return OllamaVersion.parse(str(label)), {'image': image, 'from': 'label', 'label': OCI_VERSION_LABEL}
+        except VersionError as exc:
+            raise VersionError('image label %s: %s' % (OCI_VERSION_LABEL, exc))
+    if not image:
+        raise VersionError('image_labels has no %s label and no image reference was given' % OCI_VERSION_LABEL)
+    _name, tag, digest = split_image_reference(image)
+    if not tag:
+        raise VersionError(
+            'image %s has no tag%s, so its version is unknown; pass image_labels (for example from '
+            '`podman image inspect`) or version' % (_quote(image), ' (pinned by digest)' if digest else ''))
+    try:
+        version = version_from_image_tag(tag)
+    except VersionError:
+        raise VersionError(
+            'image tag %s of %s does not name a version; pass image_labels (for example the Labels of '
+            '`podman image inspect %s`) or version' % (_quote(tag), _quote(image), image))
+    return version, {'image': image, 'from': 'tag', 'tag': tag}
