@@ -100,7 +100,7 @@ _PR = {'U': {'N': 0.85, 'L': 0.62, 'H': 0.27}, 'C': {'N': 0.85, 'L': 0.68, 'H': 
 
 
 def _roundup(value):
-    as_int = int(round(value * 100000))
+    as_int = round(value * 100000)
     if as_int % 10000 == 0:
         return as_int / 100000.0
     return (math.floor(as_int / 10000) + 1) / 10.0
@@ -110,7 +110,7 @@ def cvss3_base_score(vector):
     """Base score of a CVSS:3.0 / CVSS:3.1 vector string; ValueError when malformed."""
     parts = vector.strip().split('/')
     if not parts or parts[0] not in ('CVSS:3.0', 'CVSS:3.1'):
-        raise ValueError('not a CVSS 3.x vector: %r' % vector)
+        raise ValueError(f'not a CVSS 3.x vector: {vector!r}')
     metrics = {}
     for part in parts[1:]:
         key, _sep, value = part.partition(':')
@@ -127,7 +127,7 @@ def cvss3_base_score(vector):
         exploitability = (8.22 * _CVSS3['AV'][metrics['AV']] * _CVSS3['AC'][metrics['AC']]
                           * _PR[scope][metrics['PR']] * _CVSS3['UI'][metrics['UI']])
     except KeyError as exc:
-        raise ValueError('CVSS vector %r lacks or misstates base metric %s' % (vector, exc))
+        raise ValueError(f'CVSS vector {vector!r} lacks or misstates base metric {exc}') from exc
     if impact <= 0:
         return 0.0
     if scope == 'U':
@@ -161,7 +161,7 @@ def find_osv_files(paths):
         elif os.path.isfile(path):
             found.append(path)
         else:
-            raise ToolError('%s: no such file or folder' % path)
+            raise ToolError(f'{path}: no such file or folder')
     return sorted(found)
 
 
@@ -170,9 +170,9 @@ def read_osv(path):
         with open(path, encoding='utf-8') as handle:
             record = json.load(handle)
     except (OSError, ValueError) as exc:
-        raise ToolError('%s: cannot read OSV JSON: %s' % (path, exc))
+        raise ToolError(f'{path}: cannot read OSV JSON: {exc}') from exc
     if not isinstance(record, dict) or not isinstance(record.get('id'), str):
-        raise ToolError('%s: not an OSV record (no "id")' % path)
+        raise ToolError(f'{path}: not an OSV record (no "id")')
     return record
 
 
@@ -229,17 +229,17 @@ def osv_cvss(record):
                 score = cvss3_base_score(vector)
             except ValueError:
                 score = None
-        out.append({'version': version, 'vector': vector, 'score': score, 'source': 'OSV %s' % record['id']})
+        out.append({'version': version, 'vector': vector, 'score': score, 'source': 'OSV {}'.format(record['id'])})
     return out
 
 
 def osv_severity(record, cvss):
     scores = [c['score'] for c in cvss if c.get('score') is not None]
     if scores:
-        return severity_from_score(max(scores)), 'OSV %s (CVSS %s)' % (record['id'], max(scores))
+        return severity_from_score(max(scores)), 'OSV {} (CVSS {})'.format(record['id'], max(scores))
     db_sev = (record.get('database_specific') or {}).get('severity')
     if isinstance(db_sev, str) and db_sev.upper() in GHSA_SEVERITY:
-        return GHSA_SEVERITY[db_sev.upper()], 'OSV %s (database_specific.severity %s)' % (record['id'], db_sev)
+        return GHSA_SEVERITY[db_sev.upper()], 'OSV {} (database_specific.severity {})'.format(record['id'], db_sev)
     return None, None
 
 
@@ -292,8 +292,8 @@ def new_entry(record):
         'severity_source': source or 'default pending review: the OSV record has no severity',
         'cvss': cvss,
         'confidence': 'V' if record['id'].startswith('GO-') else 'S',
-        'confidence_note': 'added by tools/update-advisories from %s; review endpoints and mitigation' % record['id'],
-        'mitigation': ('Upgrade to %s or later.' % max(fixed, key=_version_key)) if fixed else
+        'confidence_note': f"added by tools/update-advisories from {record['id']}; review endpoints and mitigation",
+        'mitigation': (f'Upgrade to {max(fixed, key=_version_key)} or later.') if fixed else
                       'No fixed version: close the affected endpoints at the proxy.',
         'references': [r.get('url') for r in record.get('references') or [] if r.get('url')],
         'needs_review': True,
@@ -332,8 +332,8 @@ def merge_record(entry, record, log):
             old_fixed = set(r.get('fixed') for r in old if r.get('fixed'))
             new_fixed = set(r.get('fixed') for r in ranges if r.get('fixed'))
             if old_fixed - new_fixed:
-                log('warning: %s: %s drops fixed version(s) %s; list "affected" in the entry\'s curated field '
-                    'to keep them' % (entry['id'], record['id'], ', '.join(sorted(old_fixed - new_fixed))))
+                log('warning: {}: {} drops fixed version(s) {}; list "affected" in the entry\'s curated field '
+                    'to keep them'.format(entry['id'], record['id'], ', '.join(sorted(old_fixed - new_fixed))))
             entry['affected'] = ranges
             changes.append('affected')
     if 'cvss' not in curated:
@@ -371,23 +371,23 @@ def merge(data, records, log):
     entries = data.setdefault('advisories', [])
     for path, record in records:
         if not affects_ollama(record):
-            log('skipped %s (%s): does not affect %s' % (record['id'], path, OLLAMA_MODULE))
+            log('skipped {} ({}): does not affect {}'.format(record['id'], path, OLLAMA_MODULE))
             continue
         names = set(n.upper() for n in _names(record))
         matches = [i for i, e in enumerate(entries)
-                   if names & set(n.upper() for n in [e.get('id', '')] + list(e.get('aliases') or []))]
+                   if names & set(n.upper() for n in [e.get('id', ''), *list(e.get('aliases') or [])])]
         if len(matches) > 1:
-            raise ToolError('%s (%s) matches several entries: %s'
-                            % (record['id'], path, ', '.join(entries[i]['id'] for i in matches)))
+            clash = ', '.join(entries[i]['id'] for i in matches)
+            raise ToolError(f"{record['id']} ({path}) matches several entries: {clash}")
         if matches:
             index = matches[0]
             entries[index], changes = merge_record(entries[index], record, log)
-            log('updated %s from %s: %s' % (entries[index]['id'], record['id'],
+            log('updated {} from {}: {}'.format(entries[index]['id'], record['id'],
                                              ', '.join(changes) if changes else 'no change'))
         else:
             entry = new_entry(record)
             entries.append(entry)
-            log('added %s from %s (needs review: endpoints, mitigation, confidence)' % (entry['id'], record['id']))
+            log('added {} from {} (needs review: endpoints, mitigation, confidence)'.format(entry['id'], record['id']))
     return data
 
 
@@ -435,23 +435,23 @@ def run(argv=None, out=sys.stdout, err=sys.stderr):
             with open(args.data, encoding='utf-8') as handle:
                 original_text = handle.read()
         except OSError as exc:
-            raise ToolError('cannot read %s: %s' % (args.data, exc))
+            raise ToolError(f'cannot read {args.data}: {exc}') from exc
         try:
             data = yaml.safe_load(original_text)
         except yaml.YAMLError as exc:
-            raise ToolError('%s is not valid YAML: %s' % (args.data, exc))
+            raise ToolError(f'{args.data} is not valid YAML: {exc}') from exc
         if not isinstance(data, dict):
-            raise ToolError('%s: expected a mapping at the top level' % args.data)
+            raise ToolError(f'{args.data}: expected a mapping at the top level')
         if args.osv:
             records = [(path, read_osv(path)) for path in find_osv_files(args.osv)]
             if not records:
-                raise ToolError('no .json files found in %s' % ', '.join(args.osv))
+                raise ToolError('no .json files found in {}'.format(', '.join(args.osv)))
             data = merge(data, records, log)
             if args.date:
                 try:
                     date = datetime.date.fromisoformat(args.date).isoformat()
                 except ValueError:
-                    raise ToolError('--date %r is not YYYY-MM-DD' % args.date)
+                    raise ToolError(f'--date {args.date!r} is not YYYY-MM-DD') from None
             else:
                 date = datetime.date.today().isoformat()
             data['last_refreshed'] = date
@@ -461,9 +461,9 @@ def run(argv=None, out=sys.stdout, err=sys.stderr):
         try:
             advisories.validate_advisory_data(yaml.safe_load(text), source='merged data')
         except advisories.AdvisoryDataError as exc:
-            raise ToolError('%s; nothing written' % exc)
+            raise ToolError(f'{exc}; nothing written') from exc
     except ToolError as exc:
-        log('update-advisories: error: %s' % exc)
+        log(f'update-advisories: error: {exc}')
         return 1
     if args.dry_run:
         diff = difflib.unified_diff(original_text.splitlines(True), text.splitlines(True),
@@ -475,9 +475,9 @@ def run(argv=None, out=sys.stdout, err=sys.stderr):
         with open(tmp, 'w', encoding='utf-8') as handle:
             handle.write(text)
         os.replace(tmp, args.data)
-        log('wrote %s' % args.data)
+        log(f'wrote {args.data}')
     else:
-        log('%s unchanged' % args.data)
+        log(f'{args.data} unchanged')
     return 0
 
 

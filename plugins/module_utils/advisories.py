@@ -97,22 +97,22 @@ def load_advisory_file(path):
         with open(path, 'rb') as handle:
             raw = handle.read()
     except (IOError, OSError) as exc:
-        raise AdvisoryDataError('cannot read advisory data file %s: %s' % (path, exc))
+        raise AdvisoryDataError('cannot read advisory data file %s: %s' % (path, exc)) from exc
     text = raw.decode('utf-8', errors='replace')
     if path.endswith('.json'):
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise AdvisoryDataError('advisory data file %s is not valid JSON: %s' % (path, exc))
+            raise AdvisoryDataError('advisory data file %s is not valid JSON: %s' % (path, exc)) from exc
     else:
         try:
             import yaml  # controller side only; PyYAML ships with ansible-core
         except ImportError:
-            raise AdvisoryDataError('PyYAML is needed to read %s (or give a .json data file)' % path)
+            raise AdvisoryDataError('PyYAML is needed to read %s (or give a .json data file)' % path) from None
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise AdvisoryDataError('advisory data file %s is not valid YAML: %s' % (path, exc))
+            raise AdvisoryDataError('advisory data file %s is not valid YAML: %s' % (path, exc)) from exc
     return validate_advisory_data(data, source=path)
 
 
@@ -186,7 +186,8 @@ def _validate_advisory(entry, index, errors):
     out['kind'] = kind
     endpoints = _as_str_list(entry.get('endpoints'), label + '.endpoints', errors)
     if not endpoints:
-        errors.append('%s: endpoints must name at least one endpoint (%s)' % (label, ', '.join(sorted(ENDPOINT_CLASSES))))
+        errors.append('%s: endpoints must name at least one endpoint (%s)'
+                      % (label, ', '.join(sorted(ENDPOINT_CLASSES))))
     for name in endpoints:
         if name not in ENDPOINT_CLASSES:
             errors.append('%s: unknown endpoint %r (known: %s)' % (label, name, ', '.join(sorted(ENDPOINT_CLASSES))))

@@ -4,8 +4,9 @@
 
 """Ollama version strings: parsing, ordering, and where to read them from.
 
-Plain Python, no Ansible imports, so the module, the action plugin, the maintainer tool and the
-unit tests all use the same rules.
+The parsing half is plain Python, so the module, the action plugin, the maintainer tool and the
+unit tests all use the same rules; ``find_version(module, params)`` at the end reads the version
+from the module's chosen source (string, binary, url, image).
 
 Accepted forms (a leading ``v`` is ignored)::
 
@@ -24,7 +25,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import re
+
+from ansible.module_utils.urls import fetch_url
 
 _CORE_RE = re.compile(
     r'^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)'
@@ -67,7 +71,7 @@ def _prerelease_key(prerelease):
 class OllamaVersion:
     """One parsed Ollama version; instances compare and hash by their ordering key."""
 
-    __slots__ = ('raw', 'major', 'minor', 'patch', 'prerelease', 'commits', 'commit', 'dirty', '_key')
+    __slots__ = ('_key', 'commit', 'commits', 'dirty', 'major', 'minor', 'patch', 'prerelease', 'raw')
 
     def __init__(self, major, minor, patch, prerelease=None, commits=0, commit=None, dirty=False, raw=None):
         self.major = int(major)
@@ -78,7 +82,7 @@ class OllamaVersion:
         self.commit = commit
         self.dirty = bool(dirty)
         self.raw = raw if raw is not None else str(self)
-        pre_key = (0,) + _prerelease_key(self.prerelease) if self.prerelease else (1,)
+        pre_key = (0, *_prerelease_key(self.prerelease)) if self.prerelease else (1,)
         self._key = (self.major, self.minor, self.patch, pre_key, self.commits)
 
     @classmethod
@@ -234,7 +238,7 @@ def version_from_image(image=None, labels=None):
         try:
             return OllamaVersion.parse(str(label)), {'image': image, 'from': 'label', 'label': OCI_VERSION_LABEL}
         except VersionError as exc:
-            raise VersionError('image label %s: %s' % (OCI_VERSION_LABEL, exc))
+            raise VersionError('image label %s: %s' % (OCI_VERSION_LABEL, exc)) from exc
     if not image:
         raise VersionError('image_labels has no %s label and no image reference was given' % OCI_VERSION_LABEL)
     _name, tag, digest = split_image_reference(image)
@@ -247,5 +251,107 @@ def version_from_image(image=None, labels=None):
     except VersionError:
         raise VersionError(
             'image tag %s of %s does not name a version; pass image_labels (for example the Labels of '
-            '`podman image inspect %s`) or version' % (_quote(tag), _quote(image), image))
+            '`podman image inspect %s`) or version' % (_quote(tag), _quote(image), image)) from None
     return version, {'image': image, 'from': 'tag', 'tag': tag}
+
+
+# --- Sources ------------------------------------------------------------------------------------
+class SourceError(Exception):
+    """The version could not be read from the chosen source."""
+
+
+BINARY_DIRS = ['/usr/local/bin', '/usr/bin', '/bin']
+
+
+def version_from_binary(module, binary):
+    """Run ``<binary> -v`` on the target and read both output forms.
+
+    Returns ``(OllamaVersion, detail, warnings)``. When a server answers with a different version
+    than the binary's own, the older one is judged (the conservative choice) and a warning says so.
+    """
+    path = binary
+    if '/' not in binary:
+        path = module.get_bin_path(binary, required=False, opt_dirs=BINARY_DIRS)
+        if not path:
+            raise SourceError('%s not found on PATH or in %s; install Ollama, set binary to its path, '
+                              'or use version/url/image' % (_quote(binary), ', '.join(BINARY_DIRS)))
+    rc, out, err = module.run_command([path, '-v'], check_rc=False)
+    text = '\n'.join(t for t in (out, err) if t)
+    try:
+        server, client = parse_cli_output(text)
+    except VersionError as exc:
+        raise SourceError('`%s -v` (rc=%s): %s' % (path, rc, exc)) from exc
+    detail = {'binary': path, 'server_version': server, 'client_version': client}
+    versions = [OllamaVersion.parse(v) for v in (server, client) if v]
+    judged = min(versions)
+    warnings = []
+    if len(versions) == 2 and versions[0] != versions[1]:
+        warnings.append('the running server reports %s but the binary %s is %s; judging the older, %s'
+                        % (server, path, client, judged))
+    return judged, detail, warnings
+
+
+def version_url(url):
+    base = (url or '').strip()
+    if not base.startswith(('http://', 'https://')):
+        raise SourceError('url %s must start with http:// or https://' % _quote(url))
+    if base.rstrip('/').endswith('/api/version'):
+        return base
+    return base.rstrip('/') + '/api/version'
+
+
+def version_from_url(module, url, headers=None, timeout=10, ca_path=None):
+    """GET <url>/api/version; fail clearly when unreachable, refused, or not Ollama."""
+    target = version_url(url)
+    kwargs = dict(headers=headers or None, method='GET', timeout=timeout)
+    if ca_path:
+        kwargs['ca_path'] = ca_path
+    resp, info = fetch_url(module, target, **kwargs)
+    status = info.get('status', -1)
+    if status is None or status < 0:
+        raise SourceError('cannot reach %s: %s' % (target, info.get('msg', 'no answer')))
+    if status >= 400 or resp is None:
+        body = info.get('body') or b''
+    else:
+        body = resp.read()
+    if isinstance(body, str):
+        body = body.encode('utf-8', 'replace')
+    snippet = body[:120].decode('utf-8', 'replace')
+    if status in (401, 403):
+        raise SourceError('%s answered HTTP %s: authentication is required or was refused; set '
+                          'url_username/url_password (force_basic_auth) or headers' % (target, status))
+    if status != 200:
+        raise SourceError('%s answered HTTP %s (%s), not an Ollama version; body starts %s'
+                          % (target, status, info.get('msg', ''), _quote(snippet)))
+    content_type = info.get('content-type') or info.get('Content-Type') or 'unknown'
+    try:
+        payload = json.loads(body.decode('utf-8', 'replace'))
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict) or not isinstance(payload.get('version'), str):
+        raise SourceError('%s did not answer like Ollama (expected JSON {"version": "X.Y.Z"}): HTTP %s, '
+                          'Content-Type %s, body starts %s' % (target, status, content_type, _quote(snippet)))
+    try:
+        version = OllamaVersion.parse(payload['version'])
+    except VersionError as exc:
+        raise SourceError('%s reported an unusable version: %s' % (target, exc)) from exc
+    return version, {'url': target, 'status': status}
+
+
+def find_version(module, params):
+    """Read the version from the source the parameters choose.
+
+    Returns ``(OllamaVersion, source, detail, warnings)`` with source one of
+    ``string``, ``binary``, ``url``, ``image``.
+    """
+    if params.get('version') is not None:
+        return OllamaVersion.parse(params['version']), 'string', {'version': params['version']}, []
+    if params.get('url'):
+        version, detail = version_from_url(module, params['url'], headers=params.get('headers'),
+                                           timeout=params.get('timeout') or 10, ca_path=params.get('ca_path'))
+        return version, 'url', detail, []
+    if params.get('image') or params.get('image_labels'):
+        version, detail = version_from_image(params.get('image'), params.get('image_labels'))
+        return version, 'image', detail, []
+    version, detail, warnings = version_from_binary(module, params.get('binary') or 'ollama')
+    return version, 'binary', detail, warnings
