@@ -382,8 +382,8 @@ def merge(data, records, log):
         if matches:
             index = matches[0]
             entries[index], changes = merge_record(entries[index], record, log)
-            log('updated {} from {}: {}'.format(entries[index]['id'], record['id'],
-                                             ', '.join(changes) if changes else 'no change'))
+            summary = ', '.join(changes) if changes else 'no change'
+            log(f"updated {entries[index]['id']} from {record['id']}: {summary}")
         else:
             entry = new_entry(record)
             entries.append(entry)
@@ -416,7 +416,7 @@ def dump(data):
 
 
 def run(argv=None, out=sys.stdout, err=sys.stderr):
-    parser = argparse.ArgumentParser(prog='update-advisories', description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(prog='update-advisories', description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('osv', nargs='*', help='OSV JSON files or folders')
     parser.add_argument('--data', default=DEFAULT_DATA, help='advisory data file (default: %(default)s)')
     parser.add_argument('--date', help='refresh date to record (default: today)')

@@ -153,6 +153,14 @@ options:
         the one in the collection, for example one refreshed with C(tools/update-advisories).
       - A relative path is looked up like other controller files (playbook folder first).
     type: path
+  _advisory_data:
+    description:
+      - Internal, set by the action plugin (the parsed advisory data). Tasks must not set it.
+    type: dict
+  _advisory_path:
+    description:
+      - Internal, set by the action plugin (the path of the advisory data file). Tasks must not set it.
+    type: str
 notes:
   - Advisories come from the Go vulnerability database, GitHub advisories and CVE records, with
     a confidence per entry (V verified, S secondary source, U unconfirmed). See
