@@ -363,13 +363,15 @@ def is_unfixed(advisory):
 
 
 def advisories_for_endpoint(data, endpoint):
-    """Advisories touching an endpoint name (or its class); ``all`` advisories always count."""
-    cls = ENDPOINT_CLASSES.get(endpoint, endpoint)
+    """Advisories touching an endpoint name (``pull``) or a class (``management``).
+
+    Advisories on ``all`` endpoints always count; ``endpoint='all'`` returns every advisory.
+    """
     found = []
     for adv in data['advisories']:
         names = set(adv['endpoints'])
         classes = set(ENDPOINT_CLASSES.get(n, n) for n in names)
-        if 'all' in names or endpoint in names or cls in classes or endpoint == 'all':
+        if endpoint == 'all' or 'all' in names or endpoint in names or endpoint in classes:
             found.append(adv)
     return found
 

@@ -214,16 +214,12 @@ def split_image_reference(image):
 
 
 def version_from_image_tag(tag):
-    """Version named by an image tag; strips a variant suffix such as ``-rocm``."""
-    try:
-        return OllamaVersion.parse(tag)
-    except VersionError:
-        pass
+    """Version named by an image tag; strips a variant suffix such as ``-rocm`` first."""
     for variant in IMAGE_TAG_VARIANTS:
         suffix = '-' + variant
-        if tag.lower().endswith(suffix):
+        if tag.lower().endswith(suffix) and len(tag) > len(suffix):
             return OllamaVersion.parse(tag[:-len(suffix)])
-    raise VersionError('image tag %s does not name an Ollama version' % _quote(tag))
+    return OllamaVersion.parse(tag)
 
 
 def version_from_image(image=None, labels=None):
