@@ -24,10 +24,13 @@ MODEL = "emu-tiny"
 NETGUARD = '''
 import os, socket
 _log = os.environ.get("EMU_NETGUARD_LOG")
-_LOCAL = ("127.", "::1", "localhost", "0.0.0.0", "")
+if _log:
+    open(_log + ".loaded", "w").close()
+def _local(host):
+    return host in ("", "None", "::1", "localhost", "0.0.0.0", "::") or host.startswith("127.")
 def _note(target):
     host = str(target[0] if isinstance(target, tuple) else target)
-    if _log and not host.startswith(_LOCAL):
+    if _log and not _local(host):
         with open(_log, "a") as fh:
             fh.write(host + "\\n")
 _orig_connect = socket.socket.connect
@@ -97,7 +100,7 @@ class Emulator:
         self.stderr_path = tmp / f"emulator-{self.port}.err"
         self.proc = subprocess.Popen(
             [sys.executable, str(LAUNCHER), "serve"], env=full,
-            stdout=subprocess.DEVNULL, stderr=open(self.stderr_path, "wb"),  # noqa: SIM115
+            stdout=subprocess.DEVNULL, stderr=open(self.stderr_path, "wb"),
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -19,7 +19,7 @@ def test_fixture_model_layer_starts_with_gguf_magic(emu):
     import json
 
     manifest = json.loads((emu.models / MANIFEST_REL).read_text())
-    model = [x for x in manifest["layers"] if x["mediaType"] == "application/vnd.ollama.image.model"][0]
+    model = next(x for x in manifest["layers"] if x["mediaType"] == "application/vnd.ollama.image.model")
     assert (emu.models / "blobs" / model["digest"].replace(":", "-")).read_bytes()[:4] == b"GGUF"
 
 
