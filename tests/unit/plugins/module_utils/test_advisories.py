@@ -7,7 +7,6 @@ import json
 
 import pytest
 import yaml
-
 from ansible_collections.aisec.ollama.plugins.module_utils import advisories as adv
 
 
@@ -189,7 +188,7 @@ def test_unknown_ignore_id_warns(data):
 
 
 def test_unknown_severity_name_in_the_gate_is_an_error(data):
-    with pytest.raises(ValueError, match="unknown severity 'severe'.*critical"):
+    with pytest.raises(ValueError, match=r"unknown severity 'severe'.*critical"):
         adv.evaluate('0.1.33', data, fail_on_severity='severe')
 
 

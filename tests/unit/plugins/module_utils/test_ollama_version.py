@@ -2,10 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Version parsing and ordering of aisec.ollama (module_utils/ollama_version.py)."""
 
-import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+import itertools
 
+import pytest
 from ansible_collections.aisec.ollama.plugins.module_utils.ollama_version import (
     OllamaVersion,
     VersionError,
@@ -13,6 +12,8 @@ from ansible_collections.aisec.ollama.plugins.module_utils.ollama_version import
     split_image_reference,
     version_from_image,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize('text, normalised', [
@@ -87,9 +88,9 @@ versions = st.tuples(numbers, numbers, numbers, prereleases)
 
 def render(parts, dotted=False, prefix=''):
     major, minor, patch, pre = parts
-    text = '%s%d.%d.%d' % (prefix, major, minor, patch)
+    text = f'{prefix}{major}.{minor}.{patch}'
     if pre:
-        text += '-%s%s%d' % (pre[0], '.' if dotted else '', pre[1])
+        text += f"-{pre[0]}{'.' if dotted else ''}{pre[1]}"
     return text
 
 
@@ -119,8 +120,8 @@ def test_order_matches_the_reference_model(a, b):
 
 @given(st.tuples(numbers, numbers, numbers), st.sampled_from(['rc', 'alpha', 'beta']), st.integers(0, 99))
 def test_prerelease_sorts_before_its_release(core, tag, number):
-    release = OllamaVersion.parse('%d.%d.%d' % core)
-    pre = OllamaVersion.parse('%d.%d.%d-%s%d' % (core + (tag, number)))
+    release = OllamaVersion.parse('{}.{}.{}'.format(*core))
+    pre = OllamaVersion.parse('{}.{}.{}-{}{}'.format(*core, tag, number))
     assert pre < release
     assert pre.is_prerelease and not release.is_prerelease
 
@@ -128,7 +129,7 @@ def test_prerelease_sorts_before_its_release(core, tag, number):
 @given(st.lists(versions, min_size=1, max_size=25))
 def test_sorting_is_a_total_order(items):
     parsed = sorted(OllamaVersion.parse(render(p)) for p in items)
-    for left, right in zip(parsed, parsed[1:]):
+    for left, right in itertools.pairwise(parsed):
         assert left <= right
         assert not right < left
     assert [reference_key(p) for p in sorted(items, key=reference_key)] == \
