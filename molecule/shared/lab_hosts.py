@@ -20,10 +20,12 @@ FIXTURE_MODELS = PROJECT_DIR / "tests" / "emulator" / "fixtures" / "models"
 
 
 def _inventory():
-    path = os.environ.get("MOLECULE_INVENTORY_FILE")
-    if not path or not Path(path).exists():
-        pytest.fail("MOLECULE_INVENTORY_FILE is not set: run these tests through `molecule verify`")
-    return yaml.safe_load(Path(path).read_text())
+    """The inventory molecule/shared/create.yml wrote for this scenario."""
+    ephemeral = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY")
+    path = Path(ephemeral or ".", "inventory", "molecule_inventory.yml")
+    if not ephemeral or not path.exists():
+        pytest.fail(f"{path} not found: run these tests through `molecule verify` after `molecule create`")
+    return yaml.safe_load(path.read_text())
 
 
 def hosts_of_kind(kind):
