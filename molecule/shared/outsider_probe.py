@@ -41,7 +41,7 @@ def probe(base, method, path, body, timeout=5):
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read(4096).decode(errors="replace")
     except urllib.error.HTTPError as err:
-        return err.code, err.read(4096).decode(errors="replace")
+        return err.code, err.read(65536).decode(errors="replace")
     except (urllib.error.URLError, OSError) as err:
         return None, str(getattr(err, "reason", err))
 
@@ -65,18 +65,36 @@ def survey(target):
         base += ":11434"
     missing = f"aisec-probe-{uuid.uuid4().hex[:12]}"
     results = []
+    disclosed = {}
     for name, method, path, body, meaning in PROBES:
         if isinstance(body, dict):
             body = json.loads(json.dumps(body).replace("{missing}", missing))
         status, text = probe(base, method, path, body)
+        open_ = reachable(name, status, text)
         results.append({"probe": name, "method": method, "path": path, "status": status,
-                        "reachable": reachable(name, status, text), "open_means": meaning,
-                        "body": text[:300]})
-    return {"target": base, "probes": results}
+                        "reachable": open_, "open_means": meaning, "body": text[:300]})
+        if open_ and name in ("version", "list models"):
+            disclosed.update(disclosure(name, text))
+    return {"target": base, "probes": results, "disclosed": disclosed}
+
+
+def disclosure(name, text):
+    """What an open read endpoint hands out: the version, the model names."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return {}
+    if name == "version":
+        return {"version": document.get("version")}
+    return {"models": [m.get("name") for m in document.get("models", [])]}
 
 
 def print_table(report):
     print(f"\n{report['target']}")
+    disclosed = report["disclosed"]
+    if disclosed:
+        models = ", ".join(disclosed.get("models") or []) or "none"
+        print(f"  tells anyone: Ollama {disclosed.get('version', '?')}, models: {models}")
     for r in report["probes"]:
         verdict = "OPEN   " if r["reachable"] else "closed "
         status = r["status"] if r["status"] is not None else "no answer"

@@ -36,6 +36,12 @@ def test_outsider_reaches_every_exposed_server(probe_report):
         assert MUST_BE_OPEN <= opened, f"{target}: only {sorted(opened)} reachable"
 
 
+def test_probe_reports_what_each_server_discloses(probe_report):
+    for target, report in probe_report.items():
+        assert sorted(report["disclosed"]["models"]) == sorted(fixture_model_names()), target
+        assert report["disclosed"]["version"], target
+
+
 def test_outsider_sees_the_models_of_both(outsider):
     for name in hosts_of_kind("target") + hosts_of_kind("target-podman"):
         status, body = outsider.json(f"http://{name}:11434/api/tags")
