@@ -393,7 +393,10 @@ def merge(data, records, log):
 
 # --- YAML output ------------------------------------------------------------------------------
 class _Dumper(yaml.SafeDumper):
-    pass
+    """Indents list items under their key, as yamllint (and ansible-lint) expect."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
 
 
 def _str_presenter(dumper, value):

@@ -89,7 +89,7 @@ def test_dry_run_prints_a_diff_and_writes_nothing(data_file):
     rc, out, _err = run_tool('--data', data_file, '--dry-run', '--date', '2026-12-01', FIXTURES)
     assert rc == 0
     assert "-last_refreshed: '2026-11-26'" in out and "+last_refreshed: '2026-12-01'" in out
-    assert '+- id: CVE-2026-99901' in out
+    assert '+  - id: CVE-2026-99901' in out
     with open(data_file) as handle:
         assert handle.read() == original
 
