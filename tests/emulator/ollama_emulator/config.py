@@ -59,7 +59,7 @@ def parse_ollama_host(raw: str) -> OllamaHost:
         default_port = "80"
     elif scheme == "https":
         default_port = "443"
-    hostport, _, path = hostport.partition("/")
+    hostport, _slash, path = hostport.partition("/")
     try:
         host, port = split_host_port(hostport)
     except ValueError:

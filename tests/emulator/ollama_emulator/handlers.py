@@ -464,7 +464,7 @@ class NativeRoutes:
         if req.get("license"):
             lic = req["license"]
             overrides["license"] = ("\n".join(lic) if isinstance(lic, list) else str(lic)).encode()
-        _, statuses = self.store.create_from(name, src, overrides)
+        _created, statuses = self.store.create_from(name, src, overrides)
         return [{"status": s} for s in statuses] + [{"status": "writing manifest"}, {"status": "success"}]
 
     def copy(self, ctx) -> None:

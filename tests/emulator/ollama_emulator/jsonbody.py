@@ -106,7 +106,7 @@ def decode(raw: bytes, struct_name: str = "", schema: dict | None = None) -> dic
         raise MissingBody()
     offset = len(text) - len(stripped)
     try:
-        value, _ = json.JSONDecoder().raw_decode(text, offset)
+        value, _end = json.JSONDecoder().raw_decode(text, offset)
     except json.JSONDecodeError as err:
         raise BodyError(_syntax_error(text, err)) from None
     if value is None:

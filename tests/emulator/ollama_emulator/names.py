@@ -50,7 +50,7 @@ def _cut_promised(s: str, sep: str) -> tuple[str, str, bool]:
 def parse_bare(s: str) -> Name:
     host = namespace = tag = ""
     if s.rfind(":") > s.rfind("/"):
-        s, tag, _ = _cut_promised(s, ":")
+        s, tag, _found = _cut_promised(s, ":")
     s, model, promised = _cut_promised(s, "/")
     if not promised:
         return Name("", "", s, tag)

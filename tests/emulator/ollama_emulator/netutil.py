@@ -57,7 +57,7 @@ def parse_ip(text: str, allow_zone: bool = True):
     if "%" in text:
         if not allow_zone:
             return None
-        addr, _, zone = text.partition("%")
+        addr, _percent, zone = text.partition("%")
         if not zone or ":" not in addr:
             return None
         text = addr
@@ -97,7 +97,7 @@ def local_ips() -> set[str]:
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
-            for _, name in socket.if_nameindex():
+            for _index, name in socket.if_nameindex():
                 try:
                     packed = struct.pack("256s", name[:15].encode())
                     res = fcntl.ioctl(sock.fileno(), 0x8915, packed)  # SIOCGIFADDR

@@ -176,7 +176,7 @@ class OpenAIRoutes:
         name, m = found
         self.load(name, m, self.cfg.keep_alive)
         opts = {"num_predict": req["max_output_tokens"]} if isinstance(req.get("max_output_tokens"), int) else {}
-        tokens, _ = generation.plan_tokens(str(inp or ""), opts)
+        tokens, _reason = generation.plan_tokens(str(inp or ""), opts)
         text = "".join(generation.paced(tokens, self.cfg.token_rate))
         n_in = generation.count_prompt_tokens(str(inp or ""))
         rid = "resp_" + str(random.randint(0, 999999))  # noqa: S311

@@ -96,7 +96,7 @@ class Router:
         found = self._find(method, path)
         if found:
             return Match("route", found[0], found[1])
-        if path != "/" and any(m == method for m, _, _ in self.routes):
+        if path != "/" and any(route[0] == method for route in self.routes):
             alt = path[:-1] if path.endswith("/") else path + "/"
             if alt and self._find(method, alt):
                 return Match("redirect", location=alt)

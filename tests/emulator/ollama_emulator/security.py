@@ -124,7 +124,7 @@ def check_host(bound_loopback: bool, method: str, host_header: str, hostname: st
     if not bound_loopback:
         return
     try:
-        host, _ = split_host_port(host_header)
+        host, _port = split_host_port(host_header)
     except ValueError:
         host = host_header
     ip = parse_ip(host)

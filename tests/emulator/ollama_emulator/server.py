@@ -43,7 +43,7 @@ class Ctx:
         self.out_headers.append((name, value))
 
     def send(self, status: int, body: bytes = b"", content_type: str | None = None, length: bool = True) -> None:
-        if content_type and not any(k.lower() == "content-type" for k, _ in self.out_headers):
+        if content_type and not any(header[0].lower() == "content-type" for header in self.out_headers):
             self.out_headers.append(("Content-Type", content_type))
         self.status = status
         self.written = True
@@ -216,7 +216,7 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
 def make_server(app, host: str, port: int) -> http.server.ThreadingHTTPServer:
     infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     infos.sort(key=lambda i: 0 if i[0] == socket.AF_INET else 1)
-    family, _, _, _, sockaddr = infos[0]
+    family, sockaddr = infos[0][0], infos[0][4]
 
     class Handler(RequestHandler):
         pass

@@ -15,7 +15,7 @@ def test_generate_streams_ndjson_chunks_at_the_configured_rate(start_emulator):
     assert resp.status == 200
     assert resp.header("Content-Type") == "application/x-ndjson"
     assert resp.header("Transfer-Encoding") == "chunked"
-    chunks = [json.loads(line) for _, line in lines]
+    chunks = [json.loads(line) for _at, line in lines]
     assert len(chunks) == 11
     assert all(c["done"] is False for c in chunks[:-1]) and chunks[-1]["done"] is True
     spread = lines[-1][0] - lines[0][0]
@@ -24,8 +24,8 @@ def test_generate_streams_ndjson_chunks_at_the_configured_rate(start_emulator):
 
 def test_token_rate_zero_streams_as_fast_as_possible(start_emulator):
     emu = start_emulator({"OLLAMA_EMULATOR_TOKEN_RATE": "0"})
-    _, lines = emu.timed_lines("/api/generate", {"model": "emu-tiny", "prompt": PROMPT,
-                                                 "options": {"num_predict": 50}})
+    _first, lines = emu.timed_lines("/api/generate", {"model": "emu-tiny", "prompt": PROMPT,
+                                                      "options": {"num_predict": 50}})
     assert len(lines) == 51 and lines[-1][0] - lines[0][0] < 0.5
 
 

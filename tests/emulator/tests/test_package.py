@@ -51,7 +51,7 @@ def test_packaged_binary_runs_version_and_serve(tmp_path):
     assert r.stdout.startswith("Warning: could not connect to a running Ollama instance\n")
     proc = subprocess.Popen([str(binary), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
+        for _attempt in range(100):
             r = subprocess.run([str(binary), "--version"], env=env, capture_output=True, text=True, check=False)
             if r.stdout.startswith("ollama version is"):
                 break
