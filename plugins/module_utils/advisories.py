@@ -28,6 +28,7 @@ import datetime
 import json
 import os
 
+from ansible_collections.aisec.ollama.plugins.module_utils import endpoints
 from ansible_collections.aisec.ollama.plugins.module_utils.ollama_version import OllamaVersion, VersionError
 
 SCHEMA_VERSION = 1
@@ -35,33 +36,9 @@ SEVERITIES = ('none', 'low', 'medium', 'high', 'critical')
 CONFIDENCES = ('V', 'S', 'U', '-')
 KINDS = ('vulnerability', 'design', 'configuration')
 
-# Endpoint names used by the data, and the class each belongs to (server/routes.go).
-ENDPOINT_CLASSES = {
-    'all': 'all',
-    'banner': 'banner',
-    'read': 'read',
-    'inference': 'inference',
-    'management': 'management',
-    'pull': 'management',
-    'push': 'management',
-    'create': 'management',
-    'copy': 'management',
-    'delete': 'management',
-    'blobs': 'management',
-    'account': 'account',
-    'experimental': 'experimental',
-}
-# API paths behind each endpoint name (for messages and for proxies that close them).
-ENDPOINT_PATHS = {
-    'pull': ['/api/pull'],
-    'push': ['/api/push'],
-    'create': ['/api/create'],
-    'copy': ['/api/copy'],
-    'delete': ['/api/delete'],
-    'blobs': ['/api/blobs/'],
-    'account': ['/api/me', '/api/signout', '/api/user/keys/'],
-    'experimental': ['/api/experimental/'],
-}
+# Endpoint names an advisory may use (route names, class names, ``all``) and the class of each:
+# defined once, in module_utils/endpoints.py.
+ENDPOINT_CLASSES = dict((name, endpoints.endpoint_class(name)) for name in endpoints.endpoint_names())
 
 _TOP_KEYS = ('schema_version', 'last_refreshed', 'description', 'sources', 'advisories')
 _ADVISORY_KEYS = (
