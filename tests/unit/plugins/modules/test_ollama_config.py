@@ -1,0 +1,181 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""aisec.ollama.ollama_config: drop-in and env file, idempotence, check mode, conflicts, refusals."""
+
+import os
+import stat
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.aisec.ollama.plugins.module_utils import systemd_dropin as dropin
+from ansible_collections.aisec.ollama.plugins.modules import ollama_config as module
+
+SECURE = {'OLLAMA_HOST': '127.0.0.1:11434', 'OLLAMA_NO_CLOUD': True}
+
+
+class ExitJson(Exception):
+    pass
+
+
+class FailJson(Exception):
+    pass
+
+
+@pytest.fixture
+def run(monkeypatch):
+    def exit_json(self, **kwargs):
+        kwargs.setdefault('warnings', list(getattr(self, '_aisec_warnings', [])))
+        raise ExitJson(kwargs)
+
+    def fail_json(self, msg, **kwargs):
+        kwargs.update(msg=msg, failed=True)
+        raise FailJson(kwargs)
+
+    def warn(self, text):
+        self.__dict__.setdefault('_aisec_warnings', []).append(text)
+
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', warn)
+
+    def _run(args, fail=False, check=False, diff=False):
+        args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+        with patch_module_args(args):
+            with pytest.raises(FailJson if fail else ExitJson) as caught:
+                module.main()
+        return caught.value.args[0]
+
+    return _run
+
+
+@pytest.fixture
+def unit_dir(tmp_path):
+    d = tmp_path / 'ollama.service.d'
+    d.mkdir()
+    return d
+
+
+def test_writes_a_dropin_and_is_idempotent(run, unit_dir):
+    path = unit_dir / 'aisec.conf'
+    first = run(dict(path=str(path), settings=SECURE))
+    assert first['changed'] and first['restart_required']
+    text = path.read_text()
+    assert text.startswith('# managed by aisec.ollama')
+    assert 'Environment="OLLAMA_HOST=127.0.0.1:11434"' in text
+    assert 'Environment="OLLAMA_NO_CLOUD=true"' in text
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+    second = run(dict(path=str(path), settings=SECURE))
+    assert not second['changed'] and not second['restart_required']
+    assert second['settings'] == {'OLLAMA_HOST': '127.0.0.1:11434', 'OLLAMA_NO_CLOUD': 'true'}
+
+
+def test_check_mode_changes_nothing_and_shows_the_diff(run, unit_dir):
+    path = unit_dir / 'aisec.conf'
+    result = run(dict(path=str(path), settings=SECURE), check=True, diff=True)
+    assert result['changed'] and result['restart_required']
+    assert not path.exists()
+    assert 'OLLAMA_HOST=127.0.0.1:11434' in result['diff'][0]['after']
+    assert result['diff'][0]['before'] == ''
+
+
+def test_values_are_escaped_for_systemd_and_read_back(run, unit_dir):
+    path = unit_dir / 'aisec.conf'
+    value = 'a"b\\c%d'
+    run(dict(path=str(path), settings={'OLLAMA_LLM_LIBRARY': value}))
+    assert 'Environment="OLLAMA_LLM_LIBRARY=a\\"b\\\\c%%d"' in path.read_text()
+    assert dropin.dropin_settings(path.read_text()) == {'OLLAMA_LLM_LIBRARY': value}
+    assert not run(dict(path=str(path), settings={'OLLAMA_LLM_LIBRARY': value}))['changed']
+
+
+def test_merge_keeps_other_keys_and_purge_removes_them(run, unit_dir):
+    path = unit_dir / 'aisec.conf'
+    run(dict(path=str(path), settings={'OLLAMA_KEEP_ALIVE': '10m'}))
+    merged = run(dict(path=str(path), settings=SECURE))
+    assert set(merged['settings']) == {'OLLAMA_HOST', 'OLLAMA_NO_CLOUD', 'OLLAMA_KEEP_ALIVE'}
+    purged = run(dict(path=str(path), settings=SECURE, purge=True))
+    assert purged['changed'] and set(purged['settings']) == {'OLLAMA_HOST', 'OLLAMA_NO_CLOUD'}
+
+
+def test_state_absent_removes_keys_then_the_file(run, unit_dir):
+    path = unit_dir / 'aisec.conf'
+    run(dict(path=str(path), settings=SECURE))
+    result = run(dict(path=str(path), state='absent', settings={'OLLAMA_NO_CLOUD': None}))
+    assert result['changed'] and result['settings'] == {'OLLAMA_HOST': '127.0.0.1:11434'}
+    gone = run(dict(path=str(path), state='absent'))
+    assert gone['changed'] and not path.exists()
+    assert not run(dict(path=str(path), state='absent'))['changed']
+
+
+def test_env_format_for_containers(run, tmp_path):
+    path = tmp_path / 'ollama.env'
+    result = run(dict(path=str(path), format='env', settings={'OLLAMA_HOST': '0.0.0.0:11434', 'OLLAMA_NO_CLOUD': 1}))
+    assert path.read_text().splitlines()[1:] == ['OLLAMA_HOST=0.0.0.0:11434', 'OLLAMA_NO_CLOUD=1']
+    assert any('not a loopback' in w for w in result['insecure'])
+    assert not run(dict(path=str(path), format='env', settings={'OLLAMA_HOST': '0.0.0.0:11434',
+                                                                 'OLLAMA_NO_CLOUD': 1}))['changed']
+
+
+def test_invalid_host_fails_before_any_change(run, unit_dir):
+    path = unit_dir / 'aisec.conf'
+    path.write_text('[Service]\nEnvironment="OLLAMA_HOST=127.0.0.1"\n')
+    result = run(dict(path=str(path), settings={'OLLAMA_HOST': '0.0.0.0:99999'}), fail=True)
+    assert 'OLLAMA_HOST' in result['msg'] and 'nothing changed' in result['msg']
+    assert path.read_text() == '[Service]\nEnvironment="OLLAMA_HOST=127.0.0.1"\n'
+
+
+def test_removed_variable_fails(run, unit_dir):
+    result = run(dict(path=str(unit_dir / 'aisec.conf'), settings={'OLLAMA_TMPDIR': '/tmp'}), fail=True)
+    assert 'OLLAMA_TMPDIR' in result['msg']
+
+
+def test_unknown_variable_warns_or_fails_when_strict(run, unit_dir):
+    path = str(unit_dir / 'aisec.conf')
+    result = run(dict(path=path, settings={'OLLAMA_FOO': 'x', **SECURE}))
+    assert any('OLLAMA_FOO' in w for w in result['warnings'])
+    assert 'OLLAMA_FOO' in run(dict(path=path, settings={'OLLAMA_FOO': 'x'}, strict=True), fail=True)['msg']
+
+
+def test_insecure_values_are_warned(run, unit_dir):
+    result = run(dict(path=str(unit_dir / 'aisec.conf'),
+                      settings={'OLLAMA_HOST': '0.0.0.0', 'OLLAMA_ORIGINS': '*', 'OLLAMA_DEBUG_LOG_REQUESTS': 1}))
+    assert len(result['insecure']) == 4
+    assert set(result['insecure']) <= set(result['warnings'])
+
+
+def test_later_override_conf_conflict_fails_by_default_and_changes_nothing(run, unit_dir):
+    override = unit_dir / 'override.conf'
+    override.write_text('[Service]\nEnvironment="OLLAMA_HOST=0.0.0.0"\n')
+    path = unit_dir / 'aisec.conf'
+    result = run(dict(path=str(path), settings=SECURE), fail=True)
+    assert 'override.conf line 2 sets OLLAMA_HOST=0.0.0.0' in result['msg']
+    assert not path.exists()
+
+
+def test_takeover_disables_only_the_conflicting_assignment(run, unit_dir):
+    override = unit_dir / 'override.conf'
+    override.write_text('[Service]\nEnvironment="OLLAMA_HOST=0.0.0.0" "OLLAMA_KEEP_ALIVE=1h"\n')
+    path = unit_dir / 'aisec.conf'
+    result = run(dict(path=str(path), settings=SECURE, conflicts='takeover'), diff=True)
+    assert result['changed'] and result['restart_required'] and len(result['backups']) == 1
+    text = override.read_text()
+    assert '# disabled by aisec.ollama' in text
+    assert dropin.dropin_settings(text) == {'OLLAMA_KEEP_ALIVE': '1h'}
+    assert os.path.exists(result['backups'][0])
+    again = run(dict(path=str(path), settings=SECURE, conflicts='takeover'))
+    assert not again['changed'] and again['conflicts'] == []
+
+
+def test_earlier_dropins_and_equal_values_are_not_conflicts(run, unit_dir):
+    (unit_dir / '00-early.conf').write_text('[Service]\nEnvironment="OLLAMA_HOST=0.0.0.0"\n')
+    (unit_dir / 'override.conf').write_text('[Service]\nEnvironment=OLLAMA_HOST=127.0.0.1:11434\n')
+    result = run(dict(path=str(unit_dir / 'aisec.conf'), settings=SECURE))
+    assert result['conflicts'] == []
+
+
+def test_proxy_credentials_are_masked_and_file_is_private(run, unit_dir):
+    path = unit_dir / 'aisec.conf'
+    result = run(dict(path=str(path), settings={'HTTPS_PROXY': 'http://u:s3cret@proxy:3128', **SECURE}), diff=True)
+    assert 's3cret' not in str(result['settings']) and 's3cret' not in result['diff'][0]['after']
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert 's3cret' in path.read_text()
