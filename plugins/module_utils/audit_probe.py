@@ -1,0 +1,364 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, AISec Ollama Maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTP probing for the endpoint audit: targets, single requests, and the per-route probes.
+
+Stdlib only (http.client, ssl, socket) with explicit timeouts and a per-target deadline, so a
+target that never answers costs at most its timeout. Every probe is chosen so it cannot change
+state on the server (the "Non-destructive probes" of the collection's Ollama reference): a model
+name that does not exist (derived from the target, never ending in ``cloud``), EMPTY bodies for
+pull/push/create/copy (Ollama answers 400 ``missing request body`` before doing anything), a
+blob digest of zeros. Routes without such a probe are never sent (NOT_PROBED says why).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import collections
+import hashlib
+import http.client
+import ipaddress
+import json
+import re
+import socket
+import ssl
+import time
+from urllib.parse import urlsplit
+
+from ansible_collections.aisec.ollama.plugins.module_utils import endpoints
+
+MAX_BODY = 16384  # bytes kept of any answer: memory stays flat whatever a server sends
+DEFAULT_PORT = 11434
+
+Target = collections.namedtuple('Target', 'raw scheme host port base_path')
+
+
+class TargetError(ValueError):
+    """A target string that is not a URL or host[:port]."""
+
+
+_HOSTNAME = re.compile(r'^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}'
+                       r'[A-Za-z0-9])?)*\.?$')
+
+
+def parse_target(raw):
+    """``http(s)://host[:port][/prefix]`` or ``host[:port]`` -> Target; TargetError otherwise.
+
+    Without a scheme, port 443 means https and anything else http; without a port, 11434.
+    """
+    if not isinstance(raw, str) or not raw.strip():
+        raise TargetError('empty target')
+    text = raw.strip()
+    if '://' in text:
+        parts = urlsplit(text)
+        if parts.scheme.lower() not in ('http', 'https'):
+            raise TargetError('%r: scheme must be http or https' % raw)
+        if parts.username or parts.password:
+            raise TargetError('%r: put credentials in url_username/url_password or bearer_token, not in the URL' % raw)
+        if parts.query or parts.fragment:
+            raise TargetError('%r: a target takes no query or fragment' % raw)
+        scheme, path = parts.scheme.lower(), parts.path.rstrip('/')
+    else:
+        if '/' in text:
+            raise TargetError('%r: give a URL with a scheme, or host[:port]' % raw)
+        parts = urlsplit('//' + text)
+        scheme, path = None, ''
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise TargetError('%r: the port is not a number between 0 and 65535' % raw) from None
+    if not host:
+        raise TargetError('%r: no host name' % raw)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not _HOSTNAME.match(host):
+            raise TargetError('%r: %r is not a valid host name' % (raw, host)) from None
+    if port == 0:
+        raise TargetError('%r: port 0 is not a port' % raw)
+    if scheme is None:
+        port = port or DEFAULT_PORT
+        scheme = 'https' if port == 443 else 'http'
+    elif port is None:
+        port = 443 if scheme == 'https' else 80
+    return Target(raw, scheme, host, port, path)
+
+
+def target_url(target):
+    host = '[%s]' % target.host if ':' in target.host else target.host
+    return '%s://%s:%d%s' % (target.scheme, host, target.port, target.base_path)
+
+
+def absent_model(target):
+    """A model name that does not exist on the target, stable per target (reports stay comparable)."""
+    digest = hashlib.sha256(target_url(target).encode('utf-8')).hexdigest()[:12]
+    return 'aisec-audit-absent-%s' % digest  # hex digits: never ends in "cloud"
+
+
+class Deadline:
+    """Time budget of one target; each request gets min(timeout, what is left)."""
+
+    def __init__(self, seconds):
+        self.end = time.monotonic() + seconds
+
+    def remaining(self):
+        return self.end - time.monotonic()
+
+
+class Exchange:
+    """One request and what came back (status None when nothing did, with ``error`` saying why)."""
+
+    __slots__ = ('method', 'path', 'status', 'headers', 'body', 'error', 'error_kind', 'authenticated', 'note')
+
+    def __init__(self, method, path, authenticated=False, note=None):
+        self.method, self.path, self.authenticated, self.note = method, path, authenticated, note
+        self.status, self.headers, self.body, self.error, self.error_kind = None, {}, b'', None, None
+
+    def header(self, name):
+        return self.headers.get(name.lower())
+
+    def text(self):
+        return self.body.decode('utf-8', 'replace')
+
+    def json(self):
+        try:
+            return json.loads(self.text())
+        except ValueError:
+            return ValueError  # a sentinel: ``null`` is valid JSON and means None
+
+    def is_json(self):
+        return (self.header('content-type') or '').startswith('application/json')
+
+    def evidence(self, detail=None):
+        item = {'request': '%s %s' % (self.method, self.path), 'authenticated': self.authenticated,
+                'status': self.status}
+        if self.note:
+            item['request'] += ' ' + self.note
+        if self.error:
+            item['error'] = self.error
+        if detail:
+            item['detail'] = detail
+        return item
+
+
+def _classify_error(exc):
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return 'timeout', 'timed out'
+    if isinstance(exc, socket.gaierror):
+        return 'dns', 'host name does not resolve: %s' % exc
+    if isinstance(exc, ConnectionRefusedError):
+        return 'refused', 'connection refused'
+    if isinstance(exc, ssl.SSLError):
+        return 'tls', 'TLS failure: %s' % (getattr(exc, 'reason', None) or exc)
+    if isinstance(exc, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)):
+        return 'closed', 'connection closed without an answer'
+    if isinstance(exc, http.client.HTTPException):
+        return 'protocol', 'not an HTTP answer: %s' % (exc.__class__.__name__)
+    return 'network', '%s: %s' % (exc.__class__.__name__, exc)
+
+
+def unverified_context():
+    """What an outsider uses: any certificate is fine. Only anonymous probes go through it."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE  # noqa: S501 - measuring what an attacker can do, not trusting it
+    return ctx
+
+
+def verified_context(ca_path=None):
+    ctx = ssl.create_default_context(cafile=ca_path or None)
+    return ctx
+
+
+class Client:
+    """Requests to one target within its deadline.
+
+    Credentials (``auth_headers``) are only sent with ``authenticated=True``, and over HTTPS only
+    through ``secure_context`` (certificate verified, unless the user turned verification off).
+    """
+
+    def __init__(self, target, timeout, deadline, auth_headers=None, extra_headers=None,
+                 secure_context=None):
+        self.target = target
+        self.timeout = timeout
+        self.deadline = deadline
+        self.auth_headers = dict(auth_headers or {})
+        self.extra_headers = dict(extra_headers or {})
+        self.insecure_context = unverified_context()
+        self.secure_context = secure_context
+        self.sent = 0
+
+    def request(self, method, path, body=None, headers=None, authenticated=False, host_header=None,
+                scheme=None, port=None, note=None):
+        full_path = self.target.base_path + path if scheme is None else path
+        ex = Exchange(method, full_path, authenticated, note)
+        remaining = self.deadline.remaining()
+        if remaining <= 0:
+            ex.error_kind, ex.error = 'deadline', 'per-target deadline exceeded before sending'
+            return ex
+        scheme = scheme or self.target.scheme
+        port = port or self.target.port
+        timeout = max(0.05, min(self.timeout, remaining))
+        if scheme == 'https':
+            ctx = self.secure_context if authenticated and self.secure_context else self.insecure_context
+            conn = http.client.HTTPSConnection(self.target.host, port, timeout=timeout, context=ctx)
+        else:
+            conn = http.client.HTTPConnection(self.target.host, port, timeout=timeout)
+        sent_headers = dict(self.extra_headers)
+        sent_headers.update(headers or {})
+        if authenticated:
+            sent_headers.update(self.auth_headers)
+        if body is not None and not isinstance(body, bytes):
+            body = json.dumps(body).encode('utf-8')
+            sent_headers.setdefault('Content-Type', 'application/json')
+        if body is None and method in ('POST', 'DELETE'):
+            body = b''  # Content-Length: 0, the "empty body" probes
+        try:
+            self.sent += 1
+            conn.putrequest(method, full_path, skip_host=host_header is not None, skip_accept_encoding=True)
+            if host_header is not None:
+                conn.putheader('Host', host_header)
+            for name, value in sent_headers.items():
+                conn.putheader(name, value)
+            if body is not None:
+                conn.putheader('Content-Length', str(len(body)))
+            conn.endheaders(body)
+            resp = conn.getresponse()
+            ex.status = resp.status
+            ex.headers = dict((k.lower(), v) for k, v in resp.getheaders())
+            ex.body = resp.read(MAX_BODY) if method != 'HEAD' else b''
+        except Exception as exc:  # every network failure becomes data, never a traceback
+            ex.error_kind, ex.error = _classify_error(exc)
+            if ex.error_kind == 'timeout' and self.deadline.remaining() <= 0:
+                ex.error_kind, ex.error = 'deadline', 'per-target deadline exceeded'
+        finally:
+            conn.close()
+        return ex
+
+
+Probe = collections.namedtuple('Probe', 'method suffix body expect')
+
+_ONE_MESSAGE = [{'role': 'user', 'content': 'x'}]
+_ZERO_DIGEST = 'sha256:' + '0' * 64
+
+# Route name -> the probe that tells "Ollama answered" from "blocked", without side effects.
+# ``{model}`` in a body or suffix is replaced by absent_model(target).
+PROBES = collections.OrderedDict([
+    ('banner', Probe('GET', '', None, 'banner')),
+    ('version', Probe('GET', '', None, 'json:version')),
+    ('status', Probe('GET', '', None, 'json:')),
+    ('tags', Probe('GET', '', None, 'json:models')),
+    ('ps', Probe('GET', '', None, 'json:models')),
+    ('show', Probe('POST', '', {'model': '{model}'}, 'not_found')),
+    ('generate', Probe('POST', '', {'model': '{model}'}, 'not_found')),
+    ('chat', Probe('POST', '', {'model': '{model}'}, 'not_found')),
+    ('embed', Probe('POST', '', {'model': '{model}', 'input': 'x'}, 'not_found')),
+    ('embeddings', Probe('POST', '', {'model': '{model}', 'prompt': 'x'}, 'not_found')),
+    ('openai_chat', Probe('POST', '', {'model': '{model}', 'messages': _ONE_MESSAGE}, 'not_found')),
+    ('openai_completions', Probe('POST', '', {'model': '{model}', 'prompt': 'x'}, 'not_found')),
+    ('openai_embeddings', Probe('POST', '', {'model': '{model}', 'input': 'x'}, 'not_found')),
+    ('openai_responses', Probe('POST', '', {'model': '{model}', 'input': 'x'}, 'not_found')),
+    ('openai_models', Probe('GET', '', None, 'json:data')),
+    ('openai_model', Probe('GET', '{model}', None, 'not_found')),
+    ('anthropic_messages', Probe('POST', '', {'model': '{model}', 'max_tokens': 1, 'messages': _ONE_MESSAGE},
+                                 'not_found')),
+    ('pull', Probe('POST', '', None, 'missing_body')),
+    ('push', Probe('POST', '', None, 'missing_body')),
+    ('create', Probe('POST', '', None, 'missing_body')),
+    ('copy', Probe('POST', '', None, 'missing_body')),
+    ('delete', Probe('DELETE', '', {'model': '{model}'}, 'not_found')),
+    ('blobs', Probe('HEAD', _ZERO_DIGEST, None, 'head_not_found')),
+    # A read: "who is signed in"; 200 (null or the account) or Ollama's own 401 with a signin_url.
+    ('me', Probe('POST', '', None, 'account')),
+    # A read of recommendations; the only experimental route that neither searches nor fetches.
+    ('model_recommendations', Probe('GET', '', None, 'json:')),
+])
+
+NOT_PROBED = collections.OrderedDict([
+    ('openai_transcriptions', 'needs a multipart audio upload; the other /v1 routes stand for the class'),
+    ('signout', 'would sign the server out of ollama.com: never sent'),
+    ('user_keys', 'would delete a key of the ollama.com account: never sent'),
+    ('web_search', "would run a search on ollama.com with the server owner's account: never sent"),
+    ('web_fetch', "would make the server fetch a URL with the owner's account: never sent"),
+])
+
+
+def probe_request(route, target):
+    """(method, path, body) of a route's probe for a target."""
+    probe = PROBES[route.name]
+    model = absent_model(target)
+    path = route.path + probe.suffix.replace('{model}', model)
+    body = probe.body
+    if body is not None:
+        body = json.loads(json.dumps(body).replace('{model}', model))
+    return probe.method, path, body
+
+
+def _ollama_error_text(ex):
+    data = ex.json()
+    if isinstance(data, dict):
+        err = data.get('error')
+        if isinstance(err, dict):  # OpenAI / Anthropic shapes
+            err = err.get('message')
+        if isinstance(err, str):
+            return err
+    return None
+
+
+def judge(expect, ex):
+    """``open`` (Ollama's own answer), ``blocked`` (anything else answered or the connection was
+    closed), ``absent`` (Ollama without that route: Go's plain 404) or ``error`` (no answer)."""
+    if ex.status is None:
+        return 'blocked' if ex.error_kind == 'closed' else 'error'
+    status = ex.status
+    if expect == 'banner':
+        return 'open' if status == 200 and ex.text().strip() == 'Ollama is running' else 'blocked'
+    if expect.startswith('json:') and status == 200 and ex.is_json():
+        data = ex.json()
+        key = expect[5:]
+        if data is not ValueError and (not key or isinstance(data, dict) and key in data):
+            return 'open'
+    if expect == 'not_found' and status == 404 and ex.is_json():
+        text = _ollama_error_text(ex) or ''
+        if 'not found' in text:
+            return 'open'
+    if expect == 'missing_body' and status == 400 and 'missing request body' in (_ollama_error_text(ex) or ''):
+        return 'open'
+    if expect == 'head_not_found' and status == 404 and ex.is_json():
+        return 'open'
+    if expect == 'account' and ex.is_json():
+        data = ex.json()
+        if status == 200 and (data is None or isinstance(data, dict)):
+            return 'open'
+        if status == 401 and isinstance(data, dict) and 'signin_url' in data:
+            return 'open'
+    if status == 404 and ex.text().strip() == '404 page not found':
+        return 'absent'
+    return 'blocked'
+
+
+def looks_like_ollama(exchanges):
+    """Why the answers identify Ollama (list of reasons; empty when they do not)."""
+    reasons = []
+    for ex in exchanges:
+        if ex.status != 200:
+            continue
+        if ex.text().strip() == 'Ollama is running':
+            reasons.append('banner "Ollama is running" at %s' % ex.path)
+        data = ex.json() if ex.is_json() else None
+        if isinstance(data, dict) and isinstance(data.get('version'), str) and ex.path.endswith('/api/version'):
+            reasons.append('/api/version answered %s' % data['version'])
+        if isinstance(data, dict) and isinstance(data.get('models'), list) and ex.path.endswith('/api/tags'):
+            reasons.append('/api/tags lists %d model(s)' % len(data['models']))
+    return list(collections.OrderedDict.fromkeys(reasons))
+
+
+def probed_routes(names=('all',)):
+    """The routes of endpoints.ROUTES (or of the given names/classes) that have a probe."""
+    return [r for r in endpoints.routes_for(names) if r.name in PROBES]
+
+
+# A route added to endpoints.ROUTES must get a probe or a reason not to send one.
+_UNDECIDED = set(endpoints.ROUTES_BY_NAME) ^ (set(PROBES) | set(NOT_PROBED))
+assert not _UNDECIDED, 'routes without a probe decision: %s' % ', '.join(sorted(_UNDECIDED))
