@@ -383,10 +383,13 @@ class TargetAudit:
             return
         auth = list(self.auth.exchanges.values())
         opened = [ex for name, ex in self.auth.exchanges.items() if self.auth.routes[name] == 'open']
-        if opened or not all(ex.status == 401 for ex in auth if ex.status is not None):
-            self.rec.ok('auth.credentials_rejected', _evidence(opened[:1] or auth[:1]))
+        refused = [ex for ex in auth if ex.status == 401]
+        if opened:
+            self.rec.ok('auth.credentials_rejected', _evidence(opened[:1]))
+        elif refused:
+            self.rec.fail('auth.credentials_rejected', _evidence(refused[:2]), detail='401 with credentials')
         else:
-            self.rec.fail('auth.credentials_rejected', _evidence(auth[:2]))
+            self.rec.ok('auth.credentials_rejected', _evidence(auth[:1]), detail='accepted, but no route opens')
         profile = self.opts['expected_profile']
         if not profile:
             self.rec.skip('auth.beyond_profile', 'no expected_profile given')

@@ -24,39 +24,40 @@ VERDICTS = ('exposed', 'restricted', 'hardened', 'unreachable', 'not_ollama')
 
 Fix = collections.namedtuple('Fix', 'role variables text')
 
-# The one place where role and variable names appear (roles are written in parallel: keep in step).
+# The one place where role and variable names appear. Read from roles/*/meta/argument_specs.yml on
+# 2026-11-26 while the roles were being written; keep in step (a unit test checks they exist).
 FIXES = collections.OrderedDict([
-    ('bind_loopback', Fix('aisec.ollama.server', ['server_ollama_host'],
+    ('bind_loopback', Fix('aisec.ollama.server', ['server_bind_host'],
                           'bind Ollama to 127.0.0.1:11434 so only the local proxy reaches it')),
     ('firewall', Fix('aisec.ollama.firewall', ['firewall_allowed_cidrs'],
                      'allow the Ollama and proxy ports only from the networks that need them')),
-    ('proxy_auth', Fix('aisec.ollama.proxy', ['proxy_auth_basic_users', 'proxy_api_keys'],
+    ('proxy_auth', Fix('aisec.ollama.proxy', ['proxy_basic_auth_users', 'proxy_api_keys'],
                        'put the authenticating proxy in front and require credentials on every route')),
     ('proxy_profile', Fix('aisec.ollama.proxy', ['proxy_profile'],
                           'choose the narrowest profile (inference, readonly, dev) that clients need')),
     ('proxy_cidrs', Fix('aisec.ollama.proxy', ['proxy_allowed_cidrs'],
                         'limit the proxy to the client networks')),
-    ('proxy_tls', Fix('aisec.ollama.proxy', ['proxy_tls_certificate', 'proxy_tls_certificate_key'],
+    ('proxy_tls', Fix('aisec.ollama.proxy', ['proxy_tls_mode', 'proxy_tls_certificate_src', 'proxy_tls_private_key_src'],
                       'serve HTTPS with a certificate issued for the name clients use, from a trusted CA')),
-    ('proxy_tls_protocols', Fix('aisec.ollama.proxy', ['proxy_tls_protocols'],
-                                'accept TLS 1.2 and 1.3 only')),
-    ('proxy_tls_redirect', Fix('aisec.ollama.proxy', ['proxy_tls_redirect_http'],
+    ('proxy_tls_protocols', Fix('aisec.ollama.proxy', ['proxy_tls_mode'],
+                                'let the proxy role serve TLS (it accepts TLS 1.2 and 1.3 only)')),
+    ('proxy_tls_redirect', Fix('aisec.ollama.proxy', ['proxy_http_redirect'],
                                'answer plain HTTP only with a redirect to HTTPS')),
-    ('proxy_tls_hsts', Fix('aisec.ollama.proxy', ['proxy_tls_hsts_max_age'],
+    ('proxy_tls_hsts', Fix('aisec.ollama.proxy', ['proxy_hsts_max_age'],
                            'send Strict-Transport-Security on every HTTPS answer')),
-    ('proxy_cors', Fix('aisec.ollama.proxy', ['proxy_cors_allowed_origins'],
+    ('proxy_cors', Fix('aisec.ollama.proxy', ['proxy_cors_origins'],
                        'list the browser origins allowed; never reflect any Origin')),
-    ('server_origins', Fix('aisec.ollama.server', ['server_settings'],
+    ('server_origins', Fix('aisec.ollama.server', ['server_origins'],
                            'remove "*" and foreign origins from OLLAMA_ORIGINS')),
     ('proxy_host', Fix('aisec.ollama.proxy', ['proxy_server_names'],
                        'answer only the expected Host names; close the connection for others')),
-    ('rate_limit', Fix('aisec.ollama.proxy', ['proxy_rate_limit_requests', 'proxy_rate_limit_burst'],
+    ('rate_limit', Fix('aisec.ollama.proxy', ['proxy_rate_limits'],
                        'rate-limit inference per client (429 when exceeded)')),
     ('upgrade', Fix('aisec.ollama.server', ['server_ollama_version'],
                     'upgrade Ollama to a version that fixes the advisories (see ollama_version_check)')),
     ('no_cloud', Fix('aisec.ollama.server', ['server_settings'],
                      'set OLLAMA_NO_CLOUD=1 so the server never lends its ollama.com account')),
-    ('credentials', Fix('aisec.ollama.proxy', ['proxy_auth_basic_users', 'proxy_api_keys'],
+    ('credentials', Fix('aisec.ollama.proxy', ['proxy_basic_auth_users', 'proxy_api_keys'],
                         'give the audit valid credentials (url_username/url_password or bearer_token)')),
 ])
 

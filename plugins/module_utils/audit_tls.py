@@ -20,6 +20,7 @@ import os
 import socket
 import ssl
 import tempfile
+import warnings
 
 LEGACY_VERSIONS = (('TLSv1', 'TLSv1'), ('TLSv1_1', 'TLSv1.1'))
 
@@ -141,8 +142,10 @@ def legacy_protocols(host, port, timeout):
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE  # noqa: S501 - only asking which protocol the server accepts
             version = getattr(ssl.TLSVersion, attr)
-            ctx.minimum_version = version
-            ctx.maximum_version = version
+            with warnings.catch_warnings():  # deprecated on purpose: we ask whether the server still takes it
+                warnings.simplefilter('ignore', DeprecationWarning)
+                ctx.minimum_version = version
+                ctx.maximum_version = version
             ctx.set_ciphers('DEFAULT:@SECLEVEL=0')  # OpenSSL 3 refuses TLS < 1.2 at higher levels
         except (ValueError, ssl.SSLError, AttributeError) as exc:
             result[label] = None

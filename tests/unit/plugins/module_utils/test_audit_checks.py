@@ -1,0 +1,368 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Endpoint audit of one target: every check in its positive and its negative case.
+
+Against the Ollama emulator exposed, and behind a small reverse proxy (tests/unit/fixtures/audit/
+servers.py) with basic auth, bearer keys, deny rules, a profile, TLS, HSTS, CORS and a rate limit.
+"""
+
+import os
+import sys
+import time
+
+import pytest
+from ansible_collections.aisec.ollama.plugins.module_utils import advisories as adv
+from ansible_collections.aisec.ollama.plugins.module_utils import audit_checks
+from ansible_collections.aisec.ollama.plugins.module_utils import audit_probe as ap
+from ansible_collections.aisec.ollama.plugins.module_utils import endpoints
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'audit'))
+import servers  # noqa: E402
+
+ADVISORIES = adv.load_advisory_file(adv.default_advisory_path())
+BASIC = {'Authorization': 'Basic YXVkaXQ6czNjcmV0'}  # audit:s3cret
+BEARER = {'Authorization': 'Bearer key-123'}
+INFERENCE_ROUTES = [r.name for r in endpoints.profile_routes('inference')]
+
+
+def audit(url, **options):
+    options.setdefault('timeout', 3)
+    options.setdefault('advisory_data', ADVISORIES)
+    return audit_checks.audit_target(ap.parse_target(url), options)
+
+
+def status(result, check_id):
+    return next(c['status'] for c in result['checks'] if c['id'] == check_id)
+
+
+def finding(result, check_id):
+    return next(f for f in result['findings'] if f['id'] == check_id)
+
+
+@pytest.fixture
+def servers_started():
+    started = []
+
+    def start(server):
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def exposed(start_emulator):
+    """Ollama opened to the network as the FAQ says (bound to 0.0.0.0, reached via 127.0.0.1)."""
+    return start_emulator(bind='0.0.0.0')
+
+
+@pytest.fixture
+def gateway(start_emulator, servers_started):
+    """Emulator on loopback behind a proxy: auth required, management/account/experimental denied,
+    authenticated clients get the inference profile."""
+    emu = start_emulator()
+
+    def make(**kwargs):
+        kwargs.setdefault('users', {'audit': 's3cret'})
+        kwargs.setdefault('keys', ['key-123'])
+        kwargs.setdefault('deny_classes', ['management', 'account', 'experimental'])
+        kwargs.setdefault('allowed_routes', INFERENCE_ROUTES)
+        return servers_started(servers.Gateway(emu.port, **kwargs))
+
+    make.emulator = emu
+    return make
+
+
+@pytest.fixture(scope='module')
+def certs(tmp_path_factory):
+    base = tmp_path_factory.mktemp('certs')
+    return {
+        'good': servers.make_certs(base / 'good'),
+        'self_signed': servers.make_certs(base / 'self', self_signed=True),
+        'expired': servers.make_certs(base / 'expired', days=(-30, -1)),
+        'expiring': servers.make_certs(base / 'expiring', days=(-1, 5)),
+        'other_name': servers.make_certs(base / 'other', names=('ollama.example.com',)),
+    }
+
+
+def tls_gateway(gateway, certs, kind='good', legacy=False, **kwargs):
+    _ca, cert, key = certs[kind]
+    return gateway(tls_context=servers.server_context(cert, key, legacy=legacy), **kwargs)
+
+
+# -- exposed Ollama ------------------------------------------------------------------------------
+
+def test_exposed_emulator_is_identified_and_every_probed_class_is_open(exposed):
+    result = audit(exposed.url)
+    assert result['verdict'] == 'exposed'
+    assert result['identified'] and not result['hidden_by_proxy']
+    assert status(result, 'identity.ollama') == 'fail'
+    assert set(result['reachable']['anonymous'].values()) == {'open'}
+    for name in endpoints.CLASSES:
+        assert status(result, 'exposure.%s' % name) == 'fail', name
+    mgmt = finding(result, 'exposure.management')
+    assert mgmt['severity'] == 'critical'
+    assert {'request': 'POST /api/pull with an empty body', 'authenticated': False, 'status': 400} in mgmt['evidence']
+    roles = {fix['role'] for fix in mgmt['remediation']['fixes']}
+    assert {'aisec.ollama.proxy', 'aisec.ollama.server', 'aisec.ollama.firewall'} <= roles
+
+
+def test_exposed_version_is_disclosed_and_its_advisories_listed(start_emulator):
+    emu = start_emulator(env={'OLLAMA_EMULATOR_VERSION': '0.1.33'})
+    result = audit(emu.url)
+    assert result['version'] == '0.1.33'
+    assert status(result, 'disclosure.version') == 'fail'
+    ids = [a['id'] for a in result['advisories']]
+    assert 'CVE-2024-37032' in ids
+    probllama = next(a for a in result['advisories'] if a['id'] == 'CVE-2024-37032')
+    assert probllama['reachable_anonymously'] is True
+    assert finding(result, 'advisories.version')['severity'] == 'critical'
+
+
+def test_advisories_skipped_without_data_and_version_hidden_behind_proxy(gateway):
+    proxy = gateway()
+    result = audit(proxy.url)
+    assert status(result, 'disclosure.version') == 'pass'
+    assert status(result, 'advisories.version') == 'skip'
+    assert result['version'] is None
+
+
+def test_plain_http_target_without_redirect_is_found(exposed):
+    result = audit(exposed.url)
+    assert status(result, 'tls.plaintext') == 'fail'
+    assert status(result, 'tls.no_https_redirect') == 'fail'
+    assert status(result, 'tls.legacy_protocols') == 'skip'
+
+
+def test_plain_http_target_that_only_redirects_passes(servers_started):
+    redirect = servers_started(servers.Plain(301, b'', [('Location', 'https://ollama.example.com/')]))
+    result = audit(redirect.url)
+    assert status(result, 'tls.plaintext') == 'pass'
+    assert status(result, 'tls.no_https_redirect') == 'pass'
+
+
+def test_exposed_server_asks_for_no_credentials(exposed):
+    result = audit(exposed.url)
+    assert status(result, 'auth.challenge_missing') == 'fail'
+    assert finding(result, 'auth.challenge_missing')['severity'] == 'high'
+
+
+def test_server_bound_to_all_interfaces_answers_a_foreign_host(exposed):
+    result = audit(exposed.url)
+    assert status(result, 'rebinding.foreign_host') == 'fail'
+    assert '.invalid' in finding(result, 'rebinding.foreign_host')['evidence'][0]['request']
+
+
+def test_server_bound_to_loopback_refuses_a_foreign_host(start_emulator):
+    result = audit(start_emulator().url)
+    assert status(result, 'rebinding.foreign_host') == 'pass'
+
+
+def test_any_origin_allowed_is_found(start_emulator):
+    result = audit(start_emulator(env={'OLLAMA_ORIGINS': '*'}).url)
+    assert status(result, 'cors.origin_reflected') == 'fail'
+
+
+def test_default_origins_do_not_allow_a_foreign_origin(start_emulator):
+    assert status(audit(start_emulator().url), 'cors.origin_reflected') == 'pass'
+
+
+def test_proxy_reflecting_the_origin_is_found(gateway):
+    assert status(audit(gateway(require_auth=False, deny_classes=(), allowed_routes=None, cors_reflect=True).url),
+                  'cors.origin_reflected') == 'fail'
+
+
+def test_probes_change_nothing_on_the_server(exposed):
+    before = exposed.request('GET', '/api/tags').json()
+    files_before = sorted(p.relative_to(exposed.models) for p in exposed.models.rglob('*'))
+    audit(exposed.url, rate_limit_probes=5)
+    assert exposed.request('GET', '/api/tags').json() == before
+    assert sorted(p.relative_to(exposed.models) for p in exposed.models.rglob('*')) == files_before
+    assert not exposed.netlog.exists() or exposed.netlog.read_text() == ''
+
+
+# -- behind a proxy ------------------------------------------------------------------------------
+
+def test_proxy_hides_ollama_and_challenges_anonymous_clients(gateway):
+    result = audit(gateway().url)
+    assert result['hidden_by_proxy'] and not result['identified']
+    assert status(result, 'identity.ollama') == 'pass'
+    assert set(result['reachable']['anonymous'].values()) == {'blocked'}
+    for name in endpoints.CLASSES:
+        assert status(result, 'exposure.%s' % name) == 'pass', name
+    assert status(result, 'auth.challenge_missing') == 'pass'
+    assert result['verdict'] == 'restricted'  # plain HTTP remains
+    assert status(result, 'auth.credentials_rejected') == 'skip'
+
+
+def test_proxy_answering_403_without_challenge_is_a_low_finding(gateway):
+    result = audit(gateway(deny_classes=list(endpoints.CLASSES)).url)
+    assert status(result, 'auth.challenge_missing') == 'fail'
+    assert finding(result, 'auth.challenge_missing')['severity'] == 'low'
+
+
+@pytest.mark.parametrize('headers', [BASIC, BEARER], ids=['basic', 'bearer'])
+def test_credentials_open_the_profile_and_nothing_else(gateway, headers):
+    result = audit(gateway().url, auth_headers=headers, expected_profile='inference')
+    auth = result['reachable']['authenticated']
+    assert auth['inference'] == auth['compat'] == auth['read'] == 'open'
+    assert auth['management'] == auth['account'] == auth['experimental'] == 'blocked'
+    assert result['identified']
+    assert status(result, 'auth.credentials_rejected') == 'pass'
+    assert status(result, 'auth.beyond_profile') == 'pass'
+    assert status(result, 'auth.profile_closed') == 'pass'
+    assert result['version'] is None  # /api/version is not in the inference profile
+
+
+def test_wrong_credentials_are_reported(gateway):
+    result = audit(gateway().url, auth_headers={'Authorization': 'Bearer wrong'})
+    assert status(result, 'auth.credentials_rejected') == 'fail'
+
+
+def test_routes_open_beyond_the_expected_profile_are_found(gateway):
+    result = audit(gateway().url, auth_headers=BASIC, expected_profile='dev')
+    beyond = finding(result, 'auth.beyond_profile')
+    assert 'chat' in beyond['detail'] and 'generate' not in beyond['detail'].split(': ', 1)[1].split(', ')
+
+
+def test_management_open_with_credentials_is_critical(gateway):
+    result = audit(gateway(deny_classes=(), allowed_routes=None).url, auth_headers=BASIC, expected_profile='inference')
+    assert finding(result, 'auth.beyond_profile')['severity'] == 'critical'
+
+
+def test_profile_routes_closed_to_credentials_are_reported(gateway):
+    result = audit(gateway().url, auth_headers=BASIC, expected_profile='admin')
+    closed = finding(result, 'auth.profile_closed')
+    assert closed['severity'] == 'info' and 'pull' in closed['detail']
+
+
+def test_rate_limit_is_opt_in(gateway):
+    assert status(audit(gateway().url, auth_headers=BASIC), 'rate_limit.missing') == 'skip'
+
+
+def test_rate_limit_answering_429_passes(gateway):
+    result = audit(gateway(rate_limit=3).url, auth_headers=BASIC, rate_limit_probes=10)
+    check = next(c for c in result['checks'] if c['id'] == 'rate_limit.missing')
+    assert check['status'] == 'pass'
+
+
+def test_missing_rate_limit_is_found(gateway):
+    result = audit(gateway().url, auth_headers=BEARER, rate_limit_probes=5)
+    assert status(result, 'rate_limit.missing') == 'fail'
+
+
+# -- TLS -----------------------------------------------------------------------------------------
+
+def test_trusted_certificate_with_hsts_and_modern_tls_passes(gateway, certs):
+    proxy = tls_gateway(gateway, certs, hsts=True)
+    result = audit(proxy.url, ca_path=str(certs['good'][0]), auth_headers=BASIC, http_port=servers.closed_port())
+    for check_id in ('tls.certificate_untrusted', 'tls.certificate_expired', 'tls.certificate_expiring',
+                     'tls.hostname_mismatch', 'tls.hsts_missing', 'tls.legacy_protocols', 'tls.plaintext',
+                     'tls.no_https_redirect'):
+        assert status(result, check_id) == 'pass', check_id
+    assert result['tls']['trusted'] and result['tls']['days_left'] >= 364
+    assert result['reachable']['authenticated']['inference'] == 'open'
+    assert result['verdict'] == 'hardened'
+
+
+def test_missing_hsts_is_found(gateway, certs):
+    result = audit(tls_gateway(gateway, certs).url, ca_path=str(certs['good'][0]), http_port=0)
+    assert status(result, 'tls.hsts_missing') == 'fail'
+
+
+def test_legacy_tls_accepted_is_found(gateway, certs):
+    result = audit(tls_gateway(gateway, certs, legacy=True).url, ca_path=str(certs['good'][0]), http_port=0)
+    assert result['tls']['legacy']['TLSv1'] is True
+    assert status(result, 'tls.legacy_protocols') == 'fail'
+
+
+def test_self_signed_certificate_is_untrusted_and_credentials_are_withheld(gateway, certs):
+    result = audit(tls_gateway(gateway, certs, 'self_signed').url, auth_headers=BASIC, http_port=0)
+    assert status(result, 'tls.certificate_untrusted') == 'fail'
+    assert 'self-signed' in finding(result, 'tls.certificate_untrusted')['detail']
+    assert result['credentials_withheld']
+    assert result['reachable']['authenticated'] is None
+    assert status(result, 'auth.credentials_rejected') == 'skip'
+
+
+def test_unverified_credentials_are_sent_when_verification_is_off(gateway, certs):
+    result = audit(tls_gateway(gateway, certs, 'self_signed').url, auth_headers=BASIC, http_port=0,
+                   validate_certs=False)
+    assert result['reachable']['authenticated']['inference'] == 'open'
+
+
+def test_expired_certificate_is_found(gateway, certs):
+    result = audit(tls_gateway(gateway, certs, 'expired').url, ca_path=str(certs['expired'][0]), http_port=0)
+    assert status(result, 'tls.certificate_expired') == 'fail'
+    assert result['tls']['days_left'] < 0
+
+
+def test_certificate_expiring_soon_is_found(gateway, certs):
+    result = audit(tls_gateway(gateway, certs, 'expiring').url, ca_path=str(certs['expiring'][0]), http_port=0)
+    assert status(result, 'tls.certificate_expiring') == 'fail'
+    assert status(result, 'tls.certificate_expired') == 'pass'
+
+
+def test_certificate_for_another_name_is_found(gateway, certs):
+    result = audit(tls_gateway(gateway, certs, 'other_name').url, ca_path=str(certs['other_name'][0]), http_port=0)
+    assert status(result, 'tls.hostname_mismatch') == 'fail'
+    assert status(result, 'tls.certificate_untrusted') == 'pass'
+
+
+def test_plain_http_port_serving_the_api_next_to_https_is_found(gateway, certs):
+    plain = gateway()
+    result = audit(tls_gateway(gateway, certs).url, ca_path=str(certs['good'][0]), http_port=plain.port)
+    assert status(result, 'tls.plaintext') == 'fail'
+    assert status(result, 'tls.no_https_redirect') == 'fail'
+
+
+def test_plain_http_port_redirecting_to_https_passes(gateway, certs, servers_started):
+    redirect = servers_started(servers.Plain(308, b'', [('Location', 'https://127.0.0.1/')]))
+    result = audit(tls_gateway(gateway, certs).url, ca_path=str(certs['good'][0]), http_port=redirect.port)
+    assert status(result, 'tls.plaintext') == 'pass'
+    assert status(result, 'tls.no_https_redirect') == 'pass'
+
+
+# -- bad targets: a verdict and an error, never a traceback ----------------------------------------
+
+def test_non_ollama_http_server_is_not_ollama(servers_started):
+    result = audit(servers_started(servers.Plain()).url)
+    assert result['verdict'] == 'not_ollama'
+    assert set(result['reachable']['anonymous'].values()) == {'blocked'}
+
+
+def test_server_that_never_answers_costs_one_timeout(servers_started):
+    hole = servers_started(servers.Blackhole())
+    started = time.monotonic()
+    result = audit(hole.url, timeout=1)
+    assert time.monotonic() - started < 1.5
+    assert result['verdict'] == 'unreachable'
+    assert result['error_kind'] == 'timeout'
+
+
+def test_refused_connection_is_unreachable():
+    result = audit('127.0.0.1:%d' % servers.closed_port())
+    assert result['verdict'] == 'unreachable'
+    assert result['error'] == 'connection refused'
+
+
+def test_unresolvable_host_is_unreachable():
+    result = audit('http://aisec-audit-no-such-host.invalid:11434')
+    assert result['verdict'] == 'unreachable'
+    assert result['error_kind'] == 'dns'
+
+
+def test_tls_failure_is_unreachable_with_the_reason(exposed):
+    result = audit('https://127.0.0.1:%d' % exposed.port)
+    assert result['verdict'] == 'unreachable'
+    assert result['error_kind'] == 'tls'
+    assert result['error'].startswith('TLS failure')
+
+
+def test_deadline_bounds_a_target_that_answers_slowly(exposed):
+    result = audit(exposed.url, target_deadline=0.05)
+    errors = [c for c in result['checks'] if c['status'] == 'error']
+    assert result['duration'] < 1.5
+    assert result['verdict'] in ('exposed', 'unreachable') or errors
