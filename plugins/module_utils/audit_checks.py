@@ -18,8 +18,7 @@ import time
 from ansible_collections.aisec.ollama.plugins.module_utils import advisories as adv
 from ansible_collections.aisec.ollama.plugins.module_utils import audit_findings as af
 from ansible_collections.aisec.ollama.plugins.module_utils import audit_probe as ap
-from ansible_collections.aisec.ollama.plugins.module_utils import audit_tls
-from ansible_collections.aisec.ollama.plugins.module_utils import endpoints
+from ansible_collections.aisec.ollama.plugins.module_utils import audit_tls, endpoints
 
 DEFAULTS = {
     'timeout': 5.0,  # seconds per request
@@ -156,7 +155,7 @@ class TargetAudit:
         anon_classes = self.anon.classes()
         auth_classes = self.auth.classes() if self.auth else None
 
-        anon_exchanges = [first] + list(self.anon.exchanges.values())
+        anon_exchanges = [first, *self.anon.exchanges.values()]
         identified_by = ap.looks_like_ollama(anon_exchanges)
         if self.auth:
             identified_by += ['with credentials: %s' % r for r in ap.looks_like_ollama(self.auth.exchanges.values())]
@@ -206,7 +205,7 @@ class TargetAudit:
 
     # -- checks -----------------------------------------------------------------------------
     def _identity(self, first):
-        reasons = ap.looks_like_ollama([first] + list(self.anon.exchanges.values()))
+        reasons = ap.looks_like_ollama([first, *self.anon.exchanges.values()])
         if reasons:
             self.rec.fail('identity.ollama', _evidence([first]), detail='; '.join(reasons))
         else:
@@ -283,7 +282,7 @@ class TargetAudit:
             return
         self._plaintext_port()
         self._certificate()
-        answers = [ex for ex in [first] + list(self.anon.exchanges.values()) if ex.status is not None]
+        answers = [ex for ex in [first, *self.anon.exchanges.values()] if ex.status is not None]
         if any(ex.header('strict-transport-security') for ex in answers):
             self.rec.ok('tls.hsts_missing', _evidence([first]), detail=first.header('strict-transport-security'))
         else:

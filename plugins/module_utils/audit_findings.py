@@ -37,7 +37,8 @@ FIXES = collections.OrderedDict([
                           'choose the narrowest profile (inference, readonly, dev) that clients need')),
     ('proxy_cidrs', Fix('aisec.ollama.proxy', ['proxy_allowed_cidrs'],
                         'limit the proxy to the client networks')),
-    ('proxy_tls', Fix('aisec.ollama.proxy', ['proxy_tls_mode', 'proxy_tls_certificate_src', 'proxy_tls_private_key_src'],
+    ('proxy_tls', Fix('aisec.ollama.proxy',
+                      ['proxy_tls_mode', 'proxy_tls_certificate_src', 'proxy_tls_private_key_src'],
                       'serve HTTPS with a certificate issued for the name clients use, from a trusted CA')),
     ('proxy_tls_protocols', Fix('aisec.ollama.proxy', ['proxy_tls_mode'],
                                 'let the proxy role serve TLS (it accepts TLS 1.2 and 1.3 only)')),
@@ -87,16 +88,15 @@ def _class_checks():
     return checks
 
 
-CHECKS = collections.OrderedDict((c.id, c) for c in [
-    Check('identity.ollama', 'info', 'Anonymous clients can tell an Ollama server is here (banner, /api/version '
-          'or /api/tags shape)', _EXPOSURE_FIXES),
-] + _class_checks() + [
+_OTHER_CHECKS = [
     Check('disclosure.version', 'medium', 'The Ollama version is readable anonymously', _EXPOSURE_FIXES),
-    Check('advisories.version', 'high', 'Published advisories apply to the version served', ('upgrade', 'proxy_profile')),
+    Check('advisories.version', 'high', 'Published advisories apply to the version served',
+          ('upgrade', 'proxy_profile')),
     Check('tls.plaintext', 'high', 'The API is served over plaintext HTTP', ('proxy_tls', 'bind_loopback')),
     Check('tls.no_https_redirect', 'medium', 'Plain HTTP does not redirect to HTTPS', ('proxy_tls_redirect',)),
     Check('tls.legacy_protocols', 'high', 'TLS 1.0 or 1.1 is accepted', ('proxy_tls_protocols',)),
-    Check('tls.certificate_untrusted', 'high', 'The certificate does not verify against the trusted CAs', ('proxy_tls',)),
+    Check('tls.certificate_untrusted', 'high', 'The certificate does not verify against the trusted CAs',
+          ('proxy_tls',)),
     Check('tls.certificate_expired', 'high', 'The certificate has expired or is not yet valid', ('proxy_tls',)),
     Check('tls.certificate_expiring', 'medium', 'The certificate expires soon', ('proxy_tls',)),
     Check('tls.hostname_mismatch', 'high', 'The certificate is not issued for the target name', ('proxy_tls',)),
@@ -113,8 +113,12 @@ CHECKS = collections.OrderedDict((c.id, c) for c in [
           ('proxy_cors', 'server_origins')),
     Check('rebinding.foreign_host', 'high', 'A request with a foreign Host header is answered (DNS rebinding)',
           ('proxy_host', 'bind_loopback')),
-    Check('rate_limit.missing', 'medium', 'Inference is not rate-limited (no 429 within the probes)', ('rate_limit',)),
-])
+    Check('rate_limit.missing', 'medium', 'Inference is not rate-limited (no 429 within the probes)',
+          ('rate_limit',)),
+]
+_IDENTITY = Check('identity.ollama', 'info', 'Anonymous clients can tell an Ollama server is here (banner, '
+                  '/api/version or /api/tags shape)', _EXPOSURE_FIXES)
+CHECKS = collections.OrderedDict((c.id, c) for c in [_IDENTITY, *_class_checks(), *_OTHER_CHECKS])
 
 
 def severity_rank(name):

@@ -38,8 +38,8 @@ class TargetError(ValueError):
     """A target string that is not a URL or host[:port]."""
 
 
-_HOSTNAME = re.compile(r'^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}'
-                       r'[A-Za-z0-9])?)*\.?$')
+_LABEL = r'[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?'
+_HOSTNAME = re.compile(r'^(?=.{1,253}$)%s(\.%s)*\.?$' % (_LABEL, _LABEL))
 
 
 def parse_target(raw):
@@ -109,7 +109,7 @@ class Deadline:
 class Exchange:
     """One request and what came back (status None when nothing did, with ``error`` saying why)."""
 
-    __slots__ = ('method', 'path', 'status', 'headers', 'body', 'error', 'error_kind', 'authenticated', 'note')
+    __slots__ = ('authenticated', 'body', 'error', 'error_kind', 'headers', 'method', 'note', 'path', 'status')
 
     def __init__(self, method, path, authenticated=False, note=None):
         self.method, self.path, self.authenticated, self.note = method, path, authenticated, note
@@ -162,7 +162,7 @@ def unverified_context():
     """What an outsider uses: any certificate is fine. Only anonymous probes go through it."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE  # noqa: S501 - measuring what an attacker can do, not trusting it
+    ctx.verify_mode = ssl.CERT_NONE
     return ctx
 
 
@@ -317,7 +317,7 @@ def judge(expect, ex):
     if expect.startswith('json:') and status == 200 and ex.is_json():
         data = ex.json()
         key = expect[5:]
-        if data is not ValueError and (not key or isinstance(data, dict) and key in data):
+        if data is not ValueError and (not key or (isinstance(data, dict) and key in data)):
             return 'open'
     if expect == 'not_found' and status == 404 and ex.is_json():
         text = _ollama_error_text(ex) or ''

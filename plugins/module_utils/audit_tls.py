@@ -98,7 +98,7 @@ def certificate(host, port, timeout, ca_path=None, now=None):
     """What the endpoint's certificate is. Raises OSError/ssl.SSLError when no handshake works."""
     loose = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     loose.check_hostname = False
-    loose.verify_mode = ssl.CERT_NONE  # noqa: S501 - reading whatever certificate is offered
+    loose.verify_mode = ssl.CERT_NONE
     with _connect(host, port, loose, timeout, _sni(host)) as tls:
         der = tls.getpeercert(binary_form=True)
         protocol = tls.version()
@@ -140,7 +140,7 @@ def legacy_protocols(host, port, timeout):
         try:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE  # noqa: S501 - only asking which protocol the server accepts
+            ctx.verify_mode = ssl.CERT_NONE
             version = getattr(ssl.TLSVersion, attr)
             with warnings.catch_warnings():  # deprecated on purpose: we ask whether the server still takes it
                 warnings.simplefilter('ignore', DeprecationWarning)

@@ -341,10 +341,14 @@ import base64  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.aisec.ollama.plugins.module_utils import advisories as adv  # noqa: E402
-from ansible_collections.aisec.ollama.plugins.module_utils import audit_checks, audit_pool, audit_report  # noqa: E402
+from ansible_collections.aisec.ollama.plugins.module_utils import (  # noqa: E402
+    audit_checks,
+    audit_pool,
+    audit_report,
+    endpoints,
+)
 from ansible_collections.aisec.ollama.plugins.module_utils import audit_findings as af  # noqa: E402
 from ansible_collections.aisec.ollama.plugins.module_utils import audit_probe as ap  # noqa: E402
-from ansible_collections.aisec.ollama.plugins.module_utils import endpoints  # noqa: E402
 
 
 def argument_spec():

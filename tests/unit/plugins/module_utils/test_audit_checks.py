@@ -12,12 +12,11 @@ import time
 
 import pytest
 from ansible_collections.aisec.ollama.plugins.module_utils import advisories as adv
-from ansible_collections.aisec.ollama.plugins.module_utils import audit_checks
+from ansible_collections.aisec.ollama.plugins.module_utils import audit_checks, endpoints
 from ansible_collections.aisec.ollama.plugins.module_utils import audit_probe as ap
-from ansible_collections.aisec.ollama.plugins.module_utils import endpoints
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'audit'))
-import servers  # noqa: E402
+import servers
 
 ADVISORIES = adv.load_advisory_file(adv.default_advisory_path())
 BASIC = {'Authorization': 'Basic YXVkaXQ6czNjcmV0'}  # audit:s3cret
@@ -101,7 +100,7 @@ def test_exposed_emulator_is_identified_and_every_probed_class_is_open(exposed):
     assert status(result, 'identity.ollama') == 'fail'
     assert set(result['reachable']['anonymous'].values()) == {'open'}
     for name in endpoints.CLASSES:
-        assert status(result, 'exposure.%s' % name) == 'fail', name
+        assert status(result, f'exposure.{name}') == 'fail', name
     mgmt = finding(result, 'exposure.management')
     assert mgmt['severity'] == 'critical'
     assert {'request': 'POST /api/pull with an empty body', 'authenticated': False, 'status': 400} in mgmt['evidence']
@@ -191,7 +190,7 @@ def test_proxy_hides_ollama_and_challenges_anonymous_clients(gateway):
     assert status(result, 'identity.ollama') == 'pass'
     assert set(result['reachable']['anonymous'].values()) == {'blocked'}
     for name in endpoints.CLASSES:
-        assert status(result, 'exposure.%s' % name) == 'pass', name
+        assert status(result, f'exposure.{name}') == 'pass', name
     assert status(result, 'auth.challenge_missing') == 'pass'
     assert result['verdict'] == 'restricted'  # plain HTTP remains
     assert status(result, 'auth.credentials_rejected') == 'skip'
@@ -343,7 +342,7 @@ def test_server_that_never_answers_costs_one_timeout(servers_started):
 
 
 def test_refused_connection_is_unreachable():
-    result = audit('127.0.0.1:%d' % servers.closed_port())
+    result = audit(f'127.0.0.1:{servers.closed_port()}')
     assert result['verdict'] == 'unreachable'
     assert result['error'] == 'connection refused'
 
@@ -355,7 +354,7 @@ def test_unresolvable_host_is_unreachable():
 
 
 def test_tls_failure_is_unreachable_with_the_reason(exposed):
-    result = audit('https://127.0.0.1:%d' % exposed.port)
+    result = audit(f'https://127.0.0.1:{exposed.port}')
     assert result['verdict'] == 'unreachable'
     assert result['error_kind'] == 'tls'
     assert result['error'].startswith('TLS failure')

@@ -14,11 +14,11 @@ ROLES = Path(__file__).resolve().parents[4] / 'roles'
 
 def test_every_endpoint_class_has_an_exposure_check():
     for name in endpoints.CLASSES:
-        assert 'exposure.%s' % name in af.CHECKS
+        assert f'exposure.{name}' in af.CHECKS
 
 
 def test_every_check_names_the_role_and_variables_that_fix_it():
-    for check_id, check in af.CHECKS.items():
+    for check_id, _check in af.CHECKS.items():
         rem = af.remediation(check_id)
         assert rem['fixes'], check_id
         for fix in rem['fixes']:
@@ -36,7 +36,7 @@ def test_fix_variables_exist_in_the_roles_argument_specs_when_the_roles_are_ther
             continue
         options = yaml.safe_load(specs.read_text())['argument_specs']['main']['options']
         for variable in fix.variables:
-            assert variable in options, '%s is not an option of %s' % (variable, fix.role)
+            assert variable in options, f'{variable} is not an option of {fix.role}'
             checked += 1
     assert checked or not ROLES.exists()
 
@@ -62,7 +62,7 @@ def test_recorder_refuses_unknown_checks_and_skips_unreached_ones():
     rec.fail('exposure.read', detail='open: tags')
     checks = rec.checks()
     assert [c['id'] for c in checks] == list(af.CHECKS)
-    assert [c for c in checks if c['status'] == 'fail'][0]['id'] == 'exposure.read'
+    assert next(c for c in checks if c['status'] == 'fail')['id'] == 'exposure.read'
     assert all(c['status'] == 'skip' for c in checks if c['id'] != 'exposure.read')
     findings = af.findings_of(checks)
     assert findings[0]['remediation']['fixes']

@@ -50,7 +50,7 @@ def test_an_exception_becomes_that_items_result():
             raise RuntimeError('boom')
         return i
 
-    results = dict(audit_pool.run_bounded(range(4), task, 2, on_error=lambda item, exc, text: 'error %s' % exc))
+    results = dict(audit_pool.run_bounded(range(4), task, 2, on_error=lambda item, exc, text: f'error {exc}'))
     assert results == {0: 0, 1: 1, 2: 'error boom', 3: 3}
     with pytest.raises(RuntimeError):
         list(audit_pool.run_bounded(range(4), task, 2))

@@ -44,7 +44,7 @@ def test_every_route_has_a_probe_or_a_reason_not_to_send_one():
     assert set(ap.PROBES) | set(ap.NOT_PROBED) == set(endpoints.ROUTES_BY_NAME)
     assert not set(ap.PROBES) & set(ap.NOT_PROBED)
     for cls in endpoints.CLASSES:
-        assert ap.probed_routes([cls]), 'class %s has no probe' % cls
+        assert ap.probed_routes([cls]), f'class {cls} has no probe'
 
 
 def test_state_changing_routes_are_never_probed():
@@ -66,7 +66,7 @@ def test_management_probes_send_empty_bodies_or_absent_names():
 
 
 def test_absent_model_name_is_stable_and_never_a_cloud_model():
-    names = {ap.absent_model(ap.parse_target('h%d' % i)) for i in range(200)}
+    names = {ap.absent_model(ap.parse_target(f'h{i}')) for i in range(200)}
     assert len(names) == 200
     assert not any(n.endswith('cloud') for n in names)
     assert ap.absent_model(ap.parse_target('h1')) == ap.absent_model(ap.parse_target('h1'))

@@ -14,7 +14,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.aisec.ollama.plugins.modules import ollama_endpoint_audit as module
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'audit'))
-import servers  # noqa: E402
+import servers
 
 
 class ExitJson(Exception):
@@ -82,7 +82,7 @@ def test_exposed_target_gets_exposed_verdict_and_summary(run, start_emulator):
 
 def test_report_files_are_written_once_and_unchanged_on_a_second_run(run, start_emulator, tmp_path):
     emu = start_emulator()
-    args = dict({'targets': [emu.url, '127.0.0.1:%d' % servers.closed_port()]}, **reports(tmp_path))
+    args = dict({'targets': [emu.url, f'127.0.0.1:{servers.closed_port()}']}, **reports(tmp_path))
     first = run(args)
     assert first['changed'] is True
     assert all(item['changed'] for item in first['reports'].values())
@@ -91,7 +91,7 @@ def test_report_files_are_written_once_and_unchanged_on_a_second_run(run, start_
     sarif = json.loads((tmp_path / 'reports' / 'audit.sarif').read_text())
     assert sarif['version'] == '2.1.0'
     assert {r['ruleId'] for r in sarif['runs'][0]['results']} >= {'exposure.management', 'tls.plaintext'}
-    suites = ET.parse(tmp_path / 'reports' / 'audit.xml').getroot()
+    suites = ET.parse(tmp_path / 'reports' / 'audit.xml').getroot()  # noqa: S314 - our own report
     assert len(suites.findall('testsuite')) == 2
     assert suites.find("testsuite/testcase[@name='exposure.management']/failure") is not None
     markdown = (tmp_path / 'reports' / 'audit.md').read_text()
@@ -174,5 +174,5 @@ def test_report_in_a_missing_folder_is_a_clear_error(run, start_emulator, tmp_pa
     emu = start_emulator()
     path = str(tmp_path / 'no-such-folder' / 'audit.json')
     result = run({'targets': [emu.url], 'report_json': path}, fail=True)
-    assert result['msg'].startswith('cannot write report_json %s' % path)
+    assert result['msg'].startswith(f'cannot write report_json {path}')
     assert result['targets'][0]['verdict'] == 'exposed'
