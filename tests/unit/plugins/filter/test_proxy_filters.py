@@ -1,0 +1,163 @@
+"""The proxy role's filters: policy from the endpoint table, credentials, allowlists."""
+
+import re
+import warnings
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.aisec.ollama.plugins.filter.proxy_api_keys import proxy_api_keys
+from ansible_collections.aisec.ollama.plugins.filter.proxy_cidrs import proxy_cidrs
+from ansible_collections.aisec.ollama.plugins.filter.proxy_htpasswd import derived_salt, proxy_htpasswd, sha512_crypt
+from ansible_collections.aisec.ollama.plugins.filter.proxy_locations import LIMIT_CLASSES, proxy_locations
+from ansible_collections.aisec.ollama.plugins.module_utils import endpoints
+
+
+def libc_crypt(password, setting):
+    """The C library's crypt(), the call nginx makes (the module is deprecated, fine for a cross-check)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt
+    return crypt.crypt(password, setting)
+
+CLOSED_IN_DEFAULT = ["push", "delete", "pull", "create", "copy", "blobs", "me", "signout", "user_keys",
+                     "web_search", "web_fetch", "model_recommendations", "version", "banner"]
+
+
+def names(locations):
+    return [loc["name"] for loc in locations]
+
+
+# --- proxy_locations ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("profile", list(endpoints.PROFILES))
+def test_every_profile_opens_exactly_its_routes_from_the_endpoint_table(profile):
+    assert names(proxy_locations(profile)) == [r.name for r in endpoints.profile_routes(profile)]
+
+
+def test_default_profile_closes_management_account_experimental_and_version():
+    opened = names(proxy_locations("inference"))
+    assert not set(CLOSED_IN_DEFAULT) & set(opened)
+    assert {"generate", "chat", "embed", "openai_chat", "anthropic_messages", "tags", "ps", "show"} <= set(opened)
+
+
+def test_dev_profile_is_only_generate():
+    assert names(proxy_locations("dev")) == ["generate"]
+
+
+def test_admin_profile_is_every_route():
+    assert names(proxy_locations("admin")) == list(endpoints.ROUTES_BY_NAME)
+
+
+def test_exact_routes_become_exact_locations_with_methods():
+    generate = proxy_locations("dev")[0]
+    assert generate["modifier"] == "="
+    assert generate["match"] == "/api/generate"
+    assert generate["methods"] == ["POST"]
+    assert generate["methods_regex"] == "^(?:POST)$"
+    assert generate["limit_class"] == "inference"
+
+
+def test_parameter_routes_match_exactly_one_more_segment():
+    blobs = {loc["name"]: loc for loc in proxy_locations("admin")}["blobs"]
+    assert blobs["modifier"] == "~"
+    pattern = re.compile(blobs["match"])
+    assert pattern.match("/api/blobs/sha256:" + "0" * 64)
+    assert not pattern.match("/api/blobs/")
+    assert not pattern.match("/api/blobs/a/b")
+    assert re.match(blobs["methods_regex"], "HEAD") and not re.match(blobs["methods_regex"], "GET")
+
+
+def test_every_endpoint_class_has_a_rate_limit_class():
+    assert set(LIMIT_CLASSES) == set(endpoints.CLASSES)
+    assert set(LIMIT_CLASSES.values()) == {"inference", "read", "management"}
+
+
+def test_custom_routes_accept_route_and_class_names():
+    opened = names(proxy_locations("custom", ["generate", "read"]))
+    assert opened == [r.name for r in endpoints.routes_for(["generate", "read"])]
+
+
+@pytest.mark.parametrize(("profile", "routes", "message"), [
+    ("custom", ["generate", "nonsense"], "unknown endpoint 'nonsense'"),
+    ("custom", [], "needs proxy_custom_routes"),
+    ("inference", ["generate"], "only used with proxy_profile 'custom'"),
+    ("everything", [], "unknown profile 'everything'"),
+])
+def test_bad_policy_fails_with_a_clear_message(profile, routes, message):
+    with pytest.raises(AnsibleFilterError, match=re.escape(message)):
+        proxy_locations(profile, routes)
+
+
+# --- proxy_htpasswd -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("password", "salt", "rounds"), [
+    ("secret", "abcdefgh12345678", 5000), ("x" * 100, "ab", 5000), ("pässwörd-long-enough", "Zz09./", 5000),
+    ("a", "0123456789abcdef", 10000), ("", "salt", 1000), ("exactly-64" * 6 + "1234", "s", 5000),
+])
+def test_sha512_crypt_matches_the_c_library(password, salt, rounds):
+    setting = "$6$" + ("" if rounds == 5000 else f"rounds={rounds}$") + salt
+    assert sha512_crypt(password, salt, rounds) == libc_crypt(password, setting)
+
+
+def test_htpasswd_is_stable_for_the_same_inputs_and_differs_by_host_secret():
+    users = [{"name": "ops", "password": "correct horse battery"}]
+    first = proxy_htpasswd(users, "host-secret-aaaaaaaa")
+    assert first == proxy_htpasswd(users, "host-secret-aaaaaaaa")
+    assert first != proxy_htpasswd(users, "host-secret-bbbbbbbb")
+    assert first[0].startswith("ops:$6$" + derived_salt("host-secret-aaaaaaaa", "ops") + "$")
+
+
+def test_htpasswd_changes_when_the_password_rotates():
+    before = proxy_htpasswd([{"name": "ops", "password": "correct horse battery"}], "k" * 16)
+    after = proxy_htpasswd([{"name": "ops", "password": "correct horse battery 2"}], "k" * 16)
+    assert before != after
+
+
+@pytest.mark.parametrize(("users", "message"), [
+    ([{"name": "ops", "password": "short"}], "at least 12"),
+    ([{"name": "bad:name", "password": "long-enough-password"}], "must be 1-64 characters"),
+    ([{"name": "ops", "password": "long-enough-password"}] * 2, "used twice"),
+    ([{"name": "ops", "password": "long-enough-password", "role": "x"}], "only name and password"),
+])
+def test_bad_basic_users_fail_without_echoing_the_password(users, message):
+    with pytest.raises(AnsibleFilterError, match=message) as err:
+        proxy_htpasswd(users, "k" * 16)
+    assert "long-enough-password" not in str(err.value)
+
+
+def test_short_salt_key_is_refused():
+    with pytest.raises(AnsibleFilterError, match="salt key"):
+        proxy_htpasswd([], "short")
+
+
+# --- proxy_api_keys -------------------------------------------------------------------------
+
+def test_api_keys_become_bearer_header_entries():
+    out = proxy_api_keys([{"name": "webui", "key": "sk-" + "a" * 30}])
+    assert out == [{"name": "webui", "header": "Bearer sk-" + "a" * 30}]
+
+
+@pytest.mark.parametrize(("keys", "message"), [
+    ([{"name": "a", "key": "too-short"}], "needs a key"),
+    ([{"name": "a", "key": "has space " + "x" * 30}], "needs a key"),
+    ([{"name": "a", "key": 'quote"' + "x" * 30}], "needs a key"),
+    ([{"name": "a", "key": "k" * 30}, {"name": "a", "key": "j" * 30}], "used twice"),
+    ([{"name": "a", "key": "k" * 30}, {"name": "b", "key": "k" * 30}], "reuses the key"),
+])
+def test_bad_api_keys_fail_without_echoing_the_key(keys, message):
+    with pytest.raises(AnsibleFilterError, match=message) as err:
+        proxy_api_keys(keys)
+    assert "x" * 30 not in str(err.value) and "k" * 30 not in str(err.value)
+
+
+# --- proxy_cidrs ----------------------------------------------------------------------------
+
+def test_cidrs_are_normalised_and_deduplicated():
+    assert proxy_cidrs(["10.0.0.0/8", "192.0.2.7", "2001:db8::/32", "10.0.0.0/8"]) == [
+        "10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]
+
+
+@pytest.mark.parametrize("bad", ["10.0.0.0/33", "10.0.0.1/8", "example.com", ""])
+def test_bad_cidr_names_the_variable_and_index(bad):
+    with pytest.raises(AnsibleFilterError, match=re.escape("proxy_allowed_cidrs[1]")):
+        proxy_cidrs(["127.0.0.0/8", bad])
