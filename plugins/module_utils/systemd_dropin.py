@@ -206,4 +206,3 @@ def takeover(text: str, conflicts: List[Conflict], owner: str) -> str:
         else:
             out.append(line)
     return '\n'.join(out) + ('\n' if text.endswith('\n') else '')
-

@@ -61,8 +61,8 @@ options:
     default: systemd
   settings:
     description:
-      - Variables and values, for example C({OLLAMA_HOST: 127.0.0.1:11434, OLLAMA_NO_CLOUD: true}).
-        Booleans are written C(true)/C(false), numbers as text.
+      - "Variables and values, for example C({OLLAMA_HOST: 127.0.0.1:11434, OLLAMA_NO_CLOUD: true}).
+        Booleans are written C(true)/C(false), numbers as text."
       - With O(state=absent), the variables to remove (values are ignored); when empty the whole
         file is removed.
     type: dict
@@ -101,7 +101,7 @@ options:
     type: raw
 notes:
   - Values stay visible in RV(settings) and the diff, except the user and password of proxy URLs
-    (C(HTTP_PROXY), C(HTTPS_PROXY)). C(systemctl show) prints every value to any local user: do not
+    (C(HTTP_PROXY), C(HTTPS_PROXY)). C(systemctl show) prints every value to any local user, so do not
     put secrets in the service environment.
   - Drop-ins in C(/run/systemd/system) or C(/usr/lib/systemd/system) and C(EnvironmentFile=) are not
     searched for conflicts; check the effective environment with C(systemctl show ollama -p Environment).
@@ -322,10 +322,10 @@ def main():
     for finding in result['insecure']:
         module.warn(finding)
 
-    redacted_render = lambda s: render(_redacted(s))  # noqa: E731 - diff text without credentials
+    # The diff shows the files without proxy credentials.
     diffs = [dict(before_header=path, after_header=path,
-                  before='' if before_text is None else redacted_render(current),
-                  after='' if after_text is None else redacted_render(desired))]
+                  before='' if before_text is None else render(_redacted(current)),
+                  after='' if after_text is None else render(_redacted(desired)))]
 
     takeovers = []
     if conflicts and p['conflicts'] == 'takeover':

@@ -91,7 +91,7 @@ options:
 notes:
   - A blob modified in place without changing its size and mtime (for example restored with
     C(touch -r)) is not hashed again while cached; remove the cache file for a full check.
-  - Run it while Ollama is not pulling: a download in progress shows as C(-partial) orphans.
+  - Run it while Ollama is not pulling, or a download in progress shows as C(-partial) orphans.
   - Ollama deletes unreferenced blobs when it starts unless E(OLLAMA_NOPRUNE) is set.
 '''
 

@@ -109,11 +109,11 @@ def test_state_absent_removes_keys_then_the_file(run, unit_dir):
 
 def test_env_format_for_containers(run, tmp_path):
     path = tmp_path / 'ollama.env'
-    result = run(dict(path=str(path), format='env', settings={'OLLAMA_HOST': '0.0.0.0:11434', 'OLLAMA_NO_CLOUD': 1}))
+    wanted = {'OLLAMA_HOST': '0.0.0.0:11434', 'OLLAMA_NO_CLOUD': 1}
+    result = run(dict(path=str(path), format='env', settings=wanted))
     assert path.read_text().splitlines()[1:] == ['OLLAMA_HOST=0.0.0.0:11434', 'OLLAMA_NO_CLOUD=1']
     assert any('not a loopback' in w for w in result['insecure'])
-    assert not run(dict(path=str(path), format='env', settings={'OLLAMA_HOST': '0.0.0.0:11434',
-                                                                 'OLLAMA_NO_CLOUD': 1}))['changed']
+    assert not run(dict(path=str(path), format='env', settings=wanted))['changed']
 
 
 def test_invalid_host_fails_before_any_change(run, unit_dir):

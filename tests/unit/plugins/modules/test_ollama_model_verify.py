@@ -25,7 +25,10 @@ class FailJson(Exception):
 
 @pytest.fixture
 def run(monkeypatch):
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', lambda self, **kw: (_ for _ in ()).throw(ExitJson(kw)))
+    def exit_json(self, **kwargs):
+        raise ExitJson(kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
 
     def fail_json(self, msg, **kwargs):
         kwargs.update(msg=msg, failed=True)
