@@ -51,9 +51,9 @@ _value:
       type: str
 '''
 
-import re
+import re  # noqa: E402 (ansible-test wants the docs first)
 
-from ansible.errors import AnsibleFilterError
+from ansible.errors import AnsibleFilterError  # noqa: E402 (ansible-test wants the docs first)
 
 NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$')
 KEY = re.compile(r'^[A-Za-z0-9._~+/=-]{24,512}$')

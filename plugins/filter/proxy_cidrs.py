@@ -44,9 +44,9 @@ _value:
   sample: [10.0.0.0/8, 192.0.2.7/32, 2001:db8::/32]
 '''
 
-import ipaddress
+import ipaddress  # noqa: E402 (ansible-test wants the docs first)
 
-from ansible.errors import AnsibleFilterError
+from ansible.errors import AnsibleFilterError  # noqa: E402 (ansible-test wants the docs first)
 
 
 def proxy_cidrs(cidrs, variable='proxy_allowed_cidrs'):
@@ -57,7 +57,7 @@ def proxy_cidrs(cidrs, variable='proxy_allowed_cidrs'):
         try:
             network = ipaddress.ip_network(str(cidr).strip(), strict=True)
         except ValueError as exc:
-            raise AnsibleFilterError("%s[%d]: %r is not a CIDR (%s)" % (variable, index, cidr, exc))
+            raise AnsibleFilterError("%s[%d]: %r is not a CIDR (%s)" % (variable, index, cidr, exc)) from None
         if str(network) not in out:
             out.append(str(network))
     return out

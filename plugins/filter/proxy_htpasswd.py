@@ -56,11 +56,11 @@ _value:
   sample: ["ops:$6$Jx0d4w3Qh1mV8tQn$..."]
 '''
 
-import hashlib
-import hmac
-import re
+import hashlib  # noqa: E402 (ansible-test wants the docs first)
+import hmac  # noqa: E402 (ansible-test wants the docs first)
+import re  # noqa: E402 (ansible-test wants the docs first)
 
-from ansible.errors import AnsibleFilterError
+from ansible.errors import AnsibleFilterError  # noqa: E402 (ansible-test wants the docs first)
 
 ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$')
@@ -123,7 +123,8 @@ def derived_salt(salt_key, name):
 
 def proxy_htpasswd(users, salt_key, rounds=DEFAULT_ROUNDS):
     if not isinstance(salt_key, str) or len(salt_key) < MIN_SALT_KEY:
-        raise AnsibleFilterError('proxy_htpasswd: the salt key must be a string of at least %d characters' % MIN_SALT_KEY)
+        raise AnsibleFilterError('proxy_htpasswd: the salt key must be a string of at least %d characters'
+                                 % MIN_SALT_KEY)
     if not 1000 <= int(rounds) <= 999999999:
         raise AnsibleFilterError('proxy_htpasswd: rounds must be between 1000 and 999999999')
     lines, seen = [], set()

@@ -86,8 +86,8 @@ _value:
       sample: ^(?:POST)$
 '''
 
-from ansible.errors import AnsibleFilterError
-from ansible_collections.aisec.ollama.plugins.module_utils import endpoints
+from ansible.errors import AnsibleFilterError  # noqa: E402 (ansible-test wants the docs first)
+from ansible_collections.aisec.ollama.plugins.module_utils import endpoints  # noqa: E402 (ansible-test wants the docs first)
 
 CUSTOM = 'custom'
 
@@ -129,11 +129,12 @@ def proxy_locations(profile, routes=None):
             selected = endpoints.routes_for(routes)
         else:
             if routes:
-                raise ValueError("proxy_custom_routes is only used with proxy_profile 'custom' (got profile %r)" % profile)
+                raise ValueError("proxy_custom_routes is only used with proxy_profile 'custom' (got profile %r)"
+                                 % profile)
             selected = endpoints.profile_routes(profile)
     except ValueError as exc:
         hint = " (or 'custom' with proxy_custom_routes)" if 'unknown profile' in str(exc) else ''
-        raise AnsibleFilterError('proxy_locations: %s%s' % (exc, hint))
+        raise AnsibleFilterError('proxy_locations: %s%s' % (exc, hint)) from None
     return [location_for(route) for route in selected]
 
 

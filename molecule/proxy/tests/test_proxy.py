@@ -3,6 +3,8 @@
 Tests run in file order; the rate-limit burst is last because it spends the client's budget.
 """
 
+import base64
+import itertools
 import json
 import shlex
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 import yaml
 from lab_hosts import Outsider, hosts_of_kind
 
-LAB_VARS = yaml.safe_load((Path(__file__).resolve().parents[1] / "vars.yml").read_text())
+LAB_VARS = yaml.safe_load((Path(__file__).resolve().parents[1] / "vars" / "lab.yml").read_text())
 USER = LAB_VARS["proxy_basic_auth_users"][0]
 KEY = LAB_VARS["proxy_api_keys"][0]
 CA = "/tmp/aisec-proxy-ca.crt"
@@ -87,7 +89,7 @@ def assert_streamed_chunk_by_chunk(out, min_lines):
     times = [t for t, _line in out["lines"]]
     assert out["status"] == 200
     assert len(times) >= min_lines
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     # The emulator paces tokens at 20/s (50 ms): buffering would deliver them all at once.
     assert times[-1] - times[0] > 0.3, times
     assert sum(gap > 0.02 for gap in gaps) >= min_lines // 2, gaps
@@ -121,7 +123,6 @@ def test_right_password_and_right_key_are_accepted(client, base):
 
 
 def test_basic_auth_streams_generate_chunk_by_chunk(client, target_name):
-    import base64
     token = base64.b64encode(BASIC.encode()).decode()
     out = stream(client, target_name, "/api/generate", GENERATE, "Basic " + token)
     assert out["type"].startswith("application/x-ndjson")
@@ -303,7 +304,8 @@ def test_previous_config_still_serves_after_failed_validation(client, base, targ
     _rc, status, _h, _b = curl(client, base + "/api/tags", *bearer())
     assert status == 200
     # The key added by the rejected run never became valid.
-    _rc, status, _h, _b = curl(client, base + "/api/tags", "-H", "Authorization: Bearer lab-only-rejected-key-0123456789")
+    rejected = "Authorization: Bearer lab-only-rejected-key-0123456789"
+    _rc, status, _h, _b = curl(client, base + "/api/tags", "-H", rejected)
     assert status == 401
 
 
