@@ -74,7 +74,8 @@ CLASS_SEVERITY = {
     'account': 'high',
     'experimental': 'high',
 }
-assert set(CLASS_SEVERITY) == set(endpoints.CLASSES), 'CLASS_SEVERITY must cover endpoints.CLASSES'
+if set(CLASS_SEVERITY) != set(endpoints.CLASSES):
+    raise AssertionError('CLASS_SEVERITY must cover endpoints.CLASSES')
 
 _EXPOSURE_FIXES = ('proxy_auth', 'bind_loopback', 'firewall', 'proxy_profile')
 

@@ -361,4 +361,5 @@ def probed_routes(names=('all',)):
 
 # A route added to endpoints.ROUTES must get a probe or a reason not to send one.
 _UNDECIDED = set(endpoints.ROUTES_BY_NAME) ^ (set(PROBES) | set(NOT_PROBED))
-assert not _UNDECIDED, 'routes without a probe decision: %s' % ', '.join(sorted(_UNDECIDED))
+if _UNDECIDED:
+    raise AssertionError('routes without a probe decision: %s' % ', '.join(sorted(_UNDECIDED)))

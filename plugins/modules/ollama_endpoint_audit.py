@@ -13,9 +13,9 @@ module: ollama_endpoint_audit
 short_description: Probe Ollama endpoints from outside and report what an outsider can do
 version_added: 0.1.0
 description:
-  - Probes one or many Ollama endpoints (or the proxies in front of them) from where the module
+  - "Probes one or many Ollama endpoints (or the proxies in front of them) from where the module
     runs, usually the controller with C(delegate_to: localhost), and reports what an anonymous
-    client and, separately, an authenticated client can do.
+    client and, separately, an authenticated client can do."
   - "Safe against production: every request is chosen so it cannot change state. Inference and
     deletion are probed with a model name that does not exist, pull/push/create/copy with an
     empty body (Ollama answers 400 C(missing request body) before doing anything), blobs with
@@ -82,8 +82,8 @@ options:
     type: str
   bearer_token:
     description:
-      - API key sent as C(Authorization: Bearer <token>) in the authenticated pass. Mutually
-        exclusive with O(url_username).
+      - "API key sent as C(Authorization: Bearer <token>) in the authenticated pass. Mutually
+        exclusive with O(url_username)."
     type: str
   headers:
     description:
@@ -178,7 +178,7 @@ options:
     type: str
 notes:
   - Report files contain no timestamps or durations, so an unchanged fleet gives the same files
-    and RV(changed) stays V(false); RV(changed) is V(true) only when a report file changed.
+    and C(changed) stays V(false); C(changed) is V(true) only when a report file changed.
   - Report files are written with mode 0640.
   - TLS 1.0/1.1 are tried with the cipher string C(DEFAULT:@SECLEVEL=0) because OpenSSL 3 refuses
     them at its default level; when the local OpenSSL cannot offer them at all the check is an

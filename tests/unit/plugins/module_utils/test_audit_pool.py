@@ -9,10 +9,15 @@ import pytest
 from ansible_collections.aisec.ollama.plugins.module_utils import audit_pool
 
 
+def _sleep_and_return(delay):
+    time.sleep(delay)
+    return delay
+
+
 def test_slow_items_run_in_parallel_and_results_stream_as_they_complete():
     delays = [0.6, 0.05, 0.05, 0.05]
     started = time.monotonic()
-    order = [index for index, _ in audit_pool.run_bounded(delays, lambda d: time.sleep(d) or d, workers=4)]
+    order = [index for index, _result in audit_pool.run_bounded(delays, _sleep_and_return, workers=4)]
     assert time.monotonic() - started < 1.0
     assert order[-1] == 0  # the slow one does not hold up the others
 

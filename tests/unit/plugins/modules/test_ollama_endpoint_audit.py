@@ -147,12 +147,12 @@ def test_credentials_are_passed_and_never_returned(run, start_emulator, stoppabl
 def test_many_targets_with_blackholes_finish_in_about_one_timeout(run, stoppable):
     timeout = 2.0
     answering = []
-    for _ in range(60):
+    for _server in range(60):
         server = servers.Plain(200, b'Ollama is running', [('Content-Type', 'text/plain; charset=utf-8')])
         stoppable(server)
         answering.append(server.url)
     holes = []
-    for _ in range(4):
+    for _hole in range(4):
         hole = servers.Blackhole()
         stoppable(hole)
         holes.append(hole.url)
