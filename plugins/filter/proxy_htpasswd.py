@@ -72,7 +72,7 @@ DEFAULT_ROUNDS = 5000
 def _b64_24bit(b2, b1, b0, count):
     w = (b2 << 16) | (b1 << 8) | b0
     out = []
-    for _ in range(count):
+    for _digit in range(count):
         out.append(ITOA64[w & 0x3f])
         w >>= 6
     return ''.join(out)

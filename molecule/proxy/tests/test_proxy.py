@@ -66,7 +66,7 @@ def curl(who, url, *args, timeout=15):
     cmd = ["curl", "-sS", "--cacert", CA, "--max-time", str(timeout), "-D", "/dev/stderr",
            "-o", "-", "-w", "\n__STATUS__%{http_code}", *args, url]
     result = who.host.run(shlex.join(cmd))
-    body, _, status = result.stdout.rpartition("\n__STATUS__")
+    body, _marker, status = result.stdout.rpartition("\n__STATUS__")
     return result.rc, (int(status) if status.isdigit() and status != "000" else None), result.stderr, body
 
 

@@ -19,6 +19,7 @@ def libc_crypt(password, setting):
         import crypt
     return crypt.crypt(password, setting)
 
+
 CLOSED_IN_DEFAULT = ["push", "delete", "pull", "create", "copy", "blobs", "me", "signout", "user_keys",
                      "web_search", "web_fetch", "model_recommendations", "version", "banner"]
 
