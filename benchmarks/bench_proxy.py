@@ -1,0 +1,209 @@
+"""Proxy overhead: direct to Ollama (the emulator) versus through aisec.ollama.proxy's nginx.
+
+nginx is not installed on the controller, so this runs against the molecule lab of the proxy
+scenario (create and converge it first; the bench re-applies the role with its own settings):
+
+    scripts/molecule.sh create proxy && scripts/molecule.sh converge proxy
+    .venv/bin/python benchmarks/run.py proxy
+    scripts/molecule.sh converge proxy      # put the scenario's settings back afterwards
+
+The bench applies the role with `proxy_satisfy: any`, the client in the allowlist (so it
+passes without a credential: the "no auth" case) and the stranger outside it (so it must
+authenticate: the basic and bearer cases), and rate limits high enough not to interfere.
+Measured from inside the lab's client containers, all over the same podman network:
+- time to first token and inter-chunk gap of streamed /api/generate (emulator paced at 20
+  tokens/s as the scenario sets it; a new connection per request, so TLS handshakes count);
+- requests per second of GET /api/tags over 8 keep-alive connections for a few seconds;
+- the cost of verifying one htpasswd hash with the C library's crypt(), the call nginx makes
+  on every basic-auth request, for the schemes nginx accepts.
+Ratios are against direct access (and against SHA-512-crypt for the hashes) from the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Row, report, with_ratios
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET, CLIENT, STRANGER = "proxy-target", "proxy-client", "proxy-stranger"
+LAB_VARS = ROOT / "molecule" / "proxy" / "vars" / "lab.yml"
+STREAM_RUNS = int(os.environ.get("BENCH_PROXY_STREAM_RUNS", "15"))
+RPS_SECONDS = float(os.environ.get("BENCH_PROXY_RPS_SECONDS", "4"))
+
+PLAYBOOK = """
+- name: Apply the proxy with the benchmark's settings
+  hosts: proxy-target
+  gather_facts: false
+  vars_files: [{lab_vars}]
+  roles:
+    - role: aisec.ollama.proxy
+      vars:
+        proxy_allowed_cidrs: ["{client_ip}/32"]
+        proxy_satisfy: any
+        proxy_connection_limit: 1000
+        proxy_rate_limits:
+          inference: {{rate: 10000r/s, burst: 10000}}
+          read: {{rate: 10000r/s, burst: 10000}}
+          management: {{rate: 1r/m, burst: 0}}
+"""
+
+# Runs inside a lab client (python3 stdlib only). Argument: a JSON case description.
+LOAD = r"""
+import base64, http.client, json, ssl, statistics, sys, threading, time
+case = json.loads(sys.argv[1])
+ctx = ssl.create_default_context(cafile="/tmp/aisec-proxy-ca.crt") if case["tls"] else None
+headers = {"Content-Type": "application/json"}
+if case.get("auth"):
+    headers["Authorization"] = case["auth"]
+
+def connect():
+    if ctx:
+        return http.client.HTTPSConnection(case["host"], case["port"], context=ctx, timeout=30)
+    return http.client.HTTPConnection(case["host"], case["port"], timeout=30)
+
+body = json.dumps({"model": "emu-tiny", "prompt": "benchmark", "options": {"num_predict": 10}})
+ttfts, gaps = [], []
+for _run in range(case["stream_runs"]):
+    conn = connect()
+    start = time.perf_counter()
+    conn.request("POST", "/api/generate", body=body, headers=headers)
+    resp = conn.getresponse()
+    assert resp.status == 200, resp.status
+    arrivals = []
+    while True:
+        line = resp.readline()
+        if not line:
+            break
+        arrivals.append(time.perf_counter())
+    conn.close()
+    ttfts.append(arrivals[0] - start)
+    gaps.extend(b - a for a, b in zip(arrivals[:-2], arrivals[1:-1]))  # the last line is the summary
+
+count = [0]
+lock = threading.Lock()
+deadline = time.perf_counter() + case["rps_seconds"]
+
+def worker():
+    conn = connect()
+    done = 0
+    while time.perf_counter() < deadline:
+        conn.request("GET", "/api/tags", headers=headers)
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status == 200, resp.status
+        done += 1
+    with lock:
+        count[0] += done
+
+threads = [threading.Thread(target=worker) for _t in range(8)]
+started = time.perf_counter()
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(json.dumps({"ttft": statistics.median(ttfts), "gap": statistics.median(gaps),
+                  "rps": count[0] / (time.perf_counter() - started)}))
+"""
+
+HASHES = r"""
+import crypt, json, time, warnings
+warnings.simplefilter("ignore")
+schemes = {"sha512-crypt (chosen)": crypt.mksalt(crypt.METHOD_SHA512),
+           "bcrypt cost 10": crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1024),
+           "bcrypt cost 5": crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=32),
+           "yescrypt (Debian default)": "$y$j9T$abcdefghabcdefgh",
+           "md5-crypt (apr1's algorithm)": crypt.mksalt(crypt.METHOD_MD5)}
+out = {}
+for name, setting in schemes.items():
+    hashed = crypt.crypt("benchmark-password", setting)
+    assert hashed and not hashed.startswith("*"), (name, hashed)  # "*0"/"*1": setting refused
+    runs = 10 if "bcrypt cost 10" in name or "yescrypt" in name else 100
+    start = time.perf_counter()
+    for _run in range(runs):
+        crypt.crypt("benchmark-password", hashed)
+    out[name] = (time.perf_counter() - start) / runs
+print(json.dumps(out))
+"""
+
+
+def podman(*args: str) -> str:
+    result = subprocess.run(["podman", *args], capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"podman {args[0]} {args[1]} failed: {result.stderr[-2000:]}")
+    return result.stdout
+
+
+def lab_ready() -> bool:
+    return all(subprocess.run(["podman", "container", "exists", name]).returncode == 0
+               for name in (TARGET, CLIENT, STRANGER))
+
+
+def apply_bench_config(client_ip: str) -> None:
+    venv_bin = ROOT / ".venv" / "bin"
+    with tempfile.TemporaryDirectory() as tmp:
+        inventory = Path(tmp, "inventory.yml")
+        inventory.write_text(f"all:\n  hosts:\n    {TARGET}:\n      ansible_connection: containers.podman.podman\n")
+        playbook = Path(tmp, "bench.yml")
+        playbook.write_text(PLAYBOOK.format(lab_vars=LAB_VARS, client_ip=client_ip))
+        env = dict(os.environ, PATH=f"{venv_bin}:{os.environ['PATH']}", ANSIBLE_PIPELINING="true")
+        result = subprocess.run([str(venv_bin / "ansible-playbook"), "-i", str(inventory), str(playbook)],
+                                cwd=ROOT, env=env, capture_output=True, text=True)
+        if result.returncode:
+            sys.exit(f"applying the benchmark settings failed:\n{result.stdout[-3000:]}")
+
+
+def run_case(container: str, case: dict) -> dict:
+    case = {"stream_runs": STREAM_RUNS, "rps_seconds": RPS_SECONDS, **case}
+    return json.loads(podman("exec", container, "python3", "-c", LOAD, json.dumps(case)))
+
+
+def main() -> None:
+    if not lab_ready():
+        sys.exit("bench_proxy needs the proxy lab: scripts/molecule.sh create proxy && "
+                 "scripts/molecule.sh converge proxy")
+    import yaml
+
+    lab = yaml.safe_load(LAB_VARS.read_text())
+    user, key = lab["proxy_basic_auth_users"][0], lab["proxy_api_keys"][0]
+    client_ip = podman("exec", TARGET, "getent", "ahostsv4", CLIENT).split()[0]
+    apply_bench_config(client_ip)
+
+    import base64
+    basic = "Basic " + base64.b64encode(f"{user['name']}:{user['password']}".encode()).decode()
+    proxied = {"host": TARGET, "port": 443, "tls": True}
+    cases = [
+        ("direct", CLIENT, {"host": TARGET, "port": 11434, "tls": False}),
+        ("proxy, no auth (allowlisted)", CLIENT, proxied),
+        ("proxy, basic auth", STRANGER, {**proxied, "auth": basic}),
+        ("proxy, bearer key", STRANGER, {**proxied, "auth": "Bearer " + key["key"]}),
+    ]
+    results = {name: run_case(container, case) for name, container, case in cases}
+
+    rows: list[Row] = []
+    for metric, unit, better_high, label in (("ttft", "ms", False, "time to first token"),
+                                             ("gap", "ms", False, "inter-chunk gap"),
+                                             ("rps", "req/s", True, "requests/s")):
+        scale = 1000.0 if unit == "ms" else 1.0
+        group = [Row(f"{label}: {name}", results[name][metric] * scale, unit, higher_is_better=better_high)
+                 for name, _c, _case in cases]
+        rows += with_ratios(group[0], group)
+
+    hashes = json.loads(podman("exec", TARGET, "python3", "-c", HASHES))
+    group = [Row(f"htpasswd verify: {name}", seconds * 1000.0, "ms", higher_is_better=False)
+             for name, seconds in hashes.items()]
+    rows += with_ratios(group[0], group)
+
+    report("proxy", rows, notes=(f"molecule proxy lab, {STREAM_RUNS} streamed generations per case "
+                                 f"(emulator paced at 20 tokens/s), {RPS_SECONDS:g}s of GET /api/tags on 8 "
+                                 "keep-alive connections; hashes timed with the target's crypt()"))
+
+
+if __name__ == "__main__":
+    main()
