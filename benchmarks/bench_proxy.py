@@ -58,7 +58,7 @@ PLAYBOOK = """
 LOAD = r"""
 import base64, http.client, json, ssl, statistics, sys, threading, time
 case = json.loads(sys.argv[1])
-ctx = ssl.create_default_context(cafile="/tmp/aisec-proxy-ca.crt") if case["tls"] else None
+ctx = ssl.create_default_context(cafile="/tmp/aisec-proxy-ca-proxy-target.crt") if case["tls"] else None
 headers = {"Content-Type": "application/json"}
 if case.get("auth"):
     headers["Authorization"] = case["auth"]

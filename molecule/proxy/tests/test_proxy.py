@@ -16,7 +16,7 @@ from lab_hosts import Outsider, hosts_of_kind
 LAB_VARS = yaml.safe_load((Path(__file__).resolve().parents[1] / "vars" / "lab.yml").read_text())
 USER = LAB_VARS["proxy_basic_auth_users"][0]
 KEY = LAB_VARS["proxy_api_keys"][0]
-CA = "/tmp/aisec-proxy-ca.crt"
+CA = "/tmp/aisec-proxy-ca-proxy-target.crt"
 SITE = "/etc/nginx/sites-available/aisec-ollama-proxy"
 LOG = "/var/log/nginx/aisec-ollama-access.json"
 BASIC = f"{USER['name']}:{USER['password']}"
@@ -27,7 +27,7 @@ GENERATE = json.dumps({"model": "emu-tiny", "prompt": "why is the sky blue", "op
 STREAM_SCRIPT = r"""
 import http.client, json, ssl, sys, time
 host, path, body, auth = sys.argv[1:5]
-ctx = ssl.create_default_context(cafile="/tmp/aisec-proxy-ca.crt")
+ctx = ssl.create_default_context(cafile="/tmp/aisec-proxy-ca-proxy-target.crt")
 conn = http.client.HTTPSConnection(host, 443, context=ctx, timeout=30)
 headers = {"Content-Type": "application/json", "Authorization": auth}
 start = time.monotonic()
@@ -47,6 +47,7 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module")
 def base(target_name):
+    assert target_name == "proxy-target"  # the satisfy-all proxy; proxy-any is tested separately
     return f"https://{target_name}"
 
 
