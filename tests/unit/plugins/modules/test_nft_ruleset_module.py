@@ -4,7 +4,6 @@
 
 import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.common.warnings import get_warning_messages
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.aisec.ollama.plugins.module_utils import nft_commit
 from ansible_collections.aisec.ollama.plugins.modules import nft_ruleset as module
@@ -113,8 +112,10 @@ def test_apply_then_confirm_then_nothing_to_do(run, host):
     assert again["changed"] is False and again["pending"] is False
 
 
-def test_without_protect_source_the_module_warns(run, host):
+def test_without_protect_source_the_module_warns(run, host, monkeypatch):
+    warned = []
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, msg: warned.append(msg))
     args = dict(BASE, phase="validate")
     del args["protect_source"]
     run(args)
-    assert any("lockout guard" in w for w in get_warning_messages())
+    assert any("lockout guard" in w for w in warned)
