@@ -21,7 +21,7 @@ description:
     entries are accepted; O(closed_ports) are dropped from off the host, also when a container
     publishes them (C(forward) chain, DNAT-ed connections)."
   - A drop policy in this table's base chain drops a packet even when another table accepts it.
-    That is intended: everything not allowed here is dropped.
+    That is intended, everything not allowed here is dropped.
   - "Lockout guard: before anything changes, the module evaluates the new policy for a new TCP
     connection from O(protect_source) to O(protect_port) and fails if it would be dropped."
   - "Commit-confirm: with O(confirm_timeout) > 0, the live table is saved, a transient systemd timer
@@ -93,10 +93,11 @@ options:
     elements: int
     default: [11434]
   management_sources:
-    description: CIDRs that always reach O(management_port) (SSH). Evaluated before everything else.
+    description:
+      - CIDRs that always reach O(management_port) (SSH). Evaluated before everything else.
+      - Required when O(phase) is V(validate) or V(apply).
     type: list
     elements: str
-    required: true
   management_port:
     description: TCP port of the management connection.
     type: int
@@ -261,7 +262,7 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    committer = Committer(lambda argv: module.run_command(argv), p['table'], p['path'], p['rollback_unit'])
+    committer = Committer(module.run_command, p['table'], p['path'], p['rollback_unit'])
     result = dict(changed=False, pending=False, rollback_unit=p['rollback_unit'])
 
     if p['phase'] == 'confirm':

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Stand-in for sshd on the target (the lab connects with `podman exec`, not over the network):
 a TCP service on port 22 that sends an SSH-like banner and answers every line, so a management
 host can hold a long-lived session and open new ones through the firewall."""

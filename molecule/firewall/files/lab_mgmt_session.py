@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The management host's long-lived session: one TCP connection to the target's port 22, a ping
 every second, each answer logged. Any drop longer than the 5 s timeout logs BROKEN and ends it."""
 

@@ -48,7 +48,8 @@ def test_ruleset_is_persisted_and_loaded_at_boot(target):
     persisted = target.file("/etc/nftables.d/aisec-ollama.nft")
     assert persisted.mode == 0o644
     assert persisted.content_string.startswith("#!/usr/sbin/nft -f\n# managed by aisec.ollama.firewall")
-    assert file_hash(target) == live_hash(target) is not None
+    assert live_hash(target) is not None
+    assert file_hash(target) == live_hash(target)
     unit = target.service("aisec-ollama-firewall")
     assert unit.is_enabled
     assert "ExecStart=/usr/sbin/nft -f /etc/nftables.d/aisec-ollama.nft" in \

@@ -35,8 +35,8 @@ def test_wrong_management_port_is_refused_before_apply(target):
 
 def test_opening_ollamas_port_is_refused_before_apply(target):
     before = live_hash(target)
-    rc, out = run_playbook({"firewall_extra_services": [{"name": "ollama", "port": 11434,
-                                                     "cidrs": ["{{ firewall_lab_client }}/32"]}]})
+    ollama = {"name": "ollama", "port": 11434, "cidrs": ["{{ firewall_lab_client }}/32"]}
+    rc, out = run_playbook({"firewall_extra_services": [ollama]})
     assert rc != 0
     assert "port 11434 is in closed_ports" in out
     unchanged(target, before)
@@ -64,7 +64,7 @@ def test_unconfirmed_apply_is_rolled_back_by_itself(target, client):
     before = live_hash(target)
     # The stranger cannot reach the management port, so the confirmation never arrives.
     rc, out = run_playbook({"firewall_extra_services": EXTRA, "firewall_confirm_probe_from": "firewall-stranger",
-                        "firewall_confirm_timeout": 25, "firewall_confirm_probe_timeout": 4})
+                            "firewall_confirm_timeout": 25, "firewall_confirm_probe_timeout": 4})
     finished = time.monotonic()
     assert rc != 0
     assert "comes back by itself" in out

@@ -13,7 +13,7 @@ def test_management_session_survived_every_converge_and_the_rollback(client):
     count, stamp, _pong = log[-1].split(" ", 2)
     assert int(count) > 60  # one ping a second since prepare: converge, idempotence, guards
     assert time.time() - int(stamp) < 10  # still answering now
-    assert client.host.run("pgrep -f lab-mgmt-session").rc == 0
+    assert client.host.run("pgrep -f lab_mgmt_session").rc == 0
 
 
 def test_table_comes_back_after_a_reboot(target, target_name, client, stranger):

@@ -73,8 +73,8 @@ def test_egress_restricted_allows_dns_and_the_named_destinations_for_the_service
     assert "meta skuid 997 jump ollama_egress" in lines
     assert 'meta l4proto { tcp, udp } th dport 53 accept comment "dns"' in lines
     assert 'ip daddr 198.51.100.0/24 tcp dport 443 accept comment "198.51.100.0/24"' in lines
-    assert lines[lines.index("chain ollama_egress {") + 1:][:2] == ['oifname "lo" accept',
-                                                                   "ct state established,related accept"]
+    first_two = lines[lines.index("chain ollama_egress {") + 1:][:2]
+    assert first_two == ['oifname "lo" accept', "ct state established,related accept"]
     assert 'reject comment "egress restricted"' in lines
 
 
