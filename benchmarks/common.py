@@ -30,10 +30,10 @@ class Row:
 
 def timed(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> float:
     """Median wall time of ``fn()`` in seconds."""
-    for _ in range(warmup):
+    for _warmup in range(warmup):
         fn()
     samples = []
-    for _ in range(repeat):
+    for _sample in range(repeat):
         start = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - start)
