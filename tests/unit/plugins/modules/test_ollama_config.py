@@ -2,51 +2,23 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """aisec.ollama.ollama_config: drop-in and env file, idempotence, check mode, conflicts, refusals."""
 
+import functools
 import os
 import stat
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.aisec.ollama.plugins.module_utils import systemd_dropin as dropin
 from ansible_collections.aisec.ollama.plugins.modules import ollama_config as module
 
 SECURE = {'OLLAMA_HOST': '127.0.0.1:11434', 'OLLAMA_NO_CLOUD': True}
 
 
-class ExitJson(Exception):
-    pass
 
-
-class FailJson(Exception):
-    pass
 
 
 @pytest.fixture
-def run(monkeypatch):
-    def exit_json(self, **kwargs):
-        kwargs.setdefault('warnings', list(getattr(self, '_aisec_warnings', [])))
-        raise ExitJson(kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs.update(msg=msg, failed=True)
-        raise FailJson(kwargs)
-
-    def warn(self, text):
-        self.__dict__.setdefault('_aisec_warnings', []).append(text)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'warn', warn)
-
-    def _run(args, fail=False, check=False, diff=False):
-        args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
-        with patch_module_args(args):
-            with pytest.raises(FailJson if fail else ExitJson) as caught:
-                module.main()
-        return caught.value.args[0]
-
-    return _run
+def run(module_runner):
+    return functools.partial(module_runner, module.main)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """aisec.ollama.ollama_endpoint_audit: results, report files, check mode, bad input, scale."""
 
+import functools
 import json
 import os
 import sys
@@ -9,45 +10,15 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.aisec.ollama.plugins.modules import ollama_endpoint_audit as module
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'audit'))
 import servers
 
 
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
 @pytest.fixture
-def run(monkeypatch):
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs.update(msg=msg, failed=True)
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-
-    def _run(args, fail=False, check_mode=False, diff=False):
-        if check_mode:
-            args = dict(args, _ansible_check_mode=True)
-        if diff:
-            args = dict(args, _ansible_diff=True)
-        with patch_module_args(args):
-            with pytest.raises(FailJson if fail else ExitJson) as caught:
-                module.main()
-        return caught.value.args[0]
-
-    return _run
+def run(module_runner):
+    return functools.partial(module_runner, module.main)
 
 
 @pytest.fixture
@@ -104,7 +75,7 @@ def test_report_files_are_written_once_and_unchanged_on_a_second_run(run, start_
 
 def test_check_mode_writes_no_report_but_shows_the_diff(run, start_emulator, tmp_path):
     emu = start_emulator()
-    result = run(dict({'targets': [emu.url]}, **reports(tmp_path)), check_mode=True, diff=True)
+    result = run(dict({'targets': [emu.url]}, **reports(tmp_path)), check=True, diff=True)
     assert result['changed'] is True
     assert not list((tmp_path / 'reports').iterdir())
     assert {d['after_header'] for d in result['diff']} == set(reports(tmp_path).values())

@@ -2,48 +2,24 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """aisec.ollama.ollama_model_verify: report, enforce, check mode, fail_on, and the emulator agreeing."""
 
+import functools
 import hashlib
 import json
 import os
 import shutil
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.aisec.ollama.plugins.modules import ollama_model_verify as module
 
 FIXTURE = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'emulator', 'fixtures', 'models')
 
 
-class ExitJson(Exception):
-    pass
 
-
-class FailJson(Exception):
-    pass
 
 
 @pytest.fixture
-def run(monkeypatch):
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs.update(msg=msg, failed=True)
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-
-    def _run(args, fail=False, check=False, diff=False):
-        args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
-        with patch_module_args(args):
-            with pytest.raises(FailJson if fail else ExitJson) as caught:
-                module.main()
-        return caught.value.args[0]
-
-    return _run
+def run(module_runner):
+    return functools.partial(module_runner, module.main)
 
 
 @pytest.fixture

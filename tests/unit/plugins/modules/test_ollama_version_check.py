@@ -7,6 +7,7 @@ skip, when it is missing.
 """
 
 import base64
+import functools
 import http.server
 import json
 import os
@@ -18,9 +19,6 @@ import time
 import urllib.request
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.warnings import get_warning_messages
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.aisec.ollama.plugins.module_utils import advisories as adv
 from ansible_collections.aisec.ollama.plugins.modules import ollama_version_check as module
 
@@ -28,33 +26,12 @@ COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', 
 EMULATOR = os.path.join(COLLECTION_ROOT, 'tests', 'emulator', 'ollama')
 
 
-class ExitJson(Exception):
-    pass
 
-
-class FailJson(Exception):
-    pass
 
 
 @pytest.fixture
-def run(monkeypatch):
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs.update(msg=msg, failed=True)
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-
-    def _run(args, fail=False):
-        with patch_module_args(args):
-            with pytest.raises(FailJson if fail else ExitJson) as caught:
-                module.main()
-        return caught.value.args[0]
-
-    return _run
+def run(module_runner):
+    return functools.partial(module_runner, module.main)
 
 
 def free_port():
@@ -196,7 +173,7 @@ def test_malformed_version_is_a_clear_failure(run):
 def test_source_build_warns(run):
     result = run({'version': '0.0.0'})
     assert result['vulnerable'] is None
-    assert any('source build' in w for w in get_warning_messages())
+    assert any('source build' in w for w in result['warnings'])
 
 
 # --- source: binary on the target ----------------------------------------------------------------
@@ -220,7 +197,7 @@ def test_binary_and_server_differ_judges_the_older(run, tmp_path):
     binary = fake_ollama(tmp_path, 'ollama version is 0.1.33\nWarning: client version is 0.17.1\n')
     result = run({'binary': binary})
     assert result['version'] == '0.1.33'
-    assert any('judging the older' in w for w in get_warning_messages())
+    assert any('judging the older' in w for w in result['warnings'])
 
 
 def test_binary_found_on_path(run, tmp_path, monkeypatch):
