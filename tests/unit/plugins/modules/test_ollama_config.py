@@ -13,9 +13,6 @@ from ansible_collections.aisec.ollama.plugins.modules import ollama_config as mo
 SECURE = {'OLLAMA_HOST': '127.0.0.1:11434', 'OLLAMA_NO_CLOUD': True}
 
 
-
-
-
 @pytest.fixture
 def run(module_runner):
     return functools.partial(module_runner, module.main)

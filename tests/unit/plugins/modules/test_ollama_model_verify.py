@@ -14,9 +14,6 @@ from ansible_collections.aisec.ollama.plugins.modules import ollama_model_verify
 FIXTURE = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'emulator', 'fixtures', 'models')
 
 
-
-
-
 @pytest.fixture
 def run(module_runner):
     return functools.partial(module_runner, module.main)

@@ -26,9 +26,6 @@ COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', 
 EMULATOR = os.path.join(COLLECTION_ROOT, 'tests', 'emulator', 'ollama')
 
 
-
-
-
 @pytest.fixture
 def run(module_runner):
     return functools.partial(module_runner, module.main)
