@@ -134,14 +134,14 @@ print(json.dumps(out))
 
 
 def podman(*args: str) -> str:
-    result = subprocess.run(["podman", *args], capture_output=True, text=True)
+    result = subprocess.run(["podman", *args], check=False, capture_output=True, text=True)
     if result.returncode:
         sys.exit(f"podman {args[0]} {args[1]} failed: {result.stderr[-2000:]}")
     return result.stdout
 
 
 def lab_ready() -> bool:
-    return all(subprocess.run(["podman", "container", "exists", name]).returncode == 0
+    return all(subprocess.run(["podman", "container", "exists", name], check=False).returncode == 0
                for name in (TARGET, CLIENT, STRANGER))
 
 
@@ -154,7 +154,7 @@ def apply_bench_config(client_ip: str) -> None:
         playbook.write_text(PLAYBOOK.format(lab_vars=LAB_VARS, client_ip=client_ip))
         env = dict(os.environ, PATH=f"{venv_bin}:{os.environ['PATH']}", ANSIBLE_PIPELINING="true")
         result = subprocess.run([str(venv_bin / "ansible-playbook"), "-i", str(inventory), str(playbook)],
-                                cwd=ROOT, env=env, capture_output=True, text=True)
+                                cwd=ROOT, env=env, check=False, capture_output=True, text=True)
         if result.returncode:
             sys.exit(f"applying the benchmark settings failed:\n{result.stdout[-3000:]}")
 
