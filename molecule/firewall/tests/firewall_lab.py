@@ -12,9 +12,9 @@ SCENARIO_DIR = Path(__file__).resolve().parents[1]
 HASH = re.compile(r"sha256:([0-9a-f]{64})")
 
 
-def reaches(outsider, port, timeout=3):
+def reaches(outsider, port, timeout=3, target=TARGET):
     """A new TCP connection from the outsider to the target's port completes."""
-    return outsider.host.run(f"ncat -z -w {timeout} {TARGET} {port}").rc == 0
+    return outsider.host.run(f"ncat -z -w {timeout} {target} {port}").rc == 0
 
 
 def live_hash(target):
