@@ -25,6 +25,8 @@ from pathlib import Path
 EMU_DIR = Path(__file__).resolve().parent
 LAUNCHER = EMU_DIR / "ollama"
 FIXTURE = EMU_DIR / "fixtures" / "models"
+MANIFEST_REL = Path("manifests/registry.ollama.ai/library/emu-tiny/latest")
+MODEL = "emu-tiny"
 
 # Installed into the emulator's interpreter: records any socket use towards a non-loopback target.
 NETGUARD = '''

@@ -9,12 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import EMU_DIR, FIXTURE, LAUNCHER, NETGUARD, Emulator, Response, free_port
-
-MANIFEST_REL = Path("manifests/registry.ollama.ai/library/emu-tiny/latest")
-MODEL = "emu-tiny"
-
-__all__ = ["EMU_DIR", "FIXTURE", "LAUNCHER", "MANIFEST_REL", "MODEL", "NETGUARD", "Emulator", "Response", "free_port"]
+from harness import Emulator
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import LAUNCHER, free_port
+from harness import LAUNCHER, free_port
 
 
 def run(args, env):

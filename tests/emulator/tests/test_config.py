@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import EMU_DIR
+from harness import EMU_DIR
 
 sys.path.insert(0, str(EMU_DIR))
 

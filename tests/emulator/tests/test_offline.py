@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import NETGUARD
+from harness import NETGUARD
 
 
 def test_pull_streams_pulling_manifest_then_a_registry_error(emu):

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tarfile
 
-from conftest import EMU_DIR, free_port
+from harness import EMU_DIR, free_port
 
 PACKAGE = EMU_DIR / "package.py"
 

@@ -6,7 +6,7 @@ import hashlib
 import subprocess
 import sys
 
-from conftest import EMU_DIR, MANIFEST_REL
+from harness import EMU_DIR, MANIFEST_REL
 
 
 def test_fixture_store_verifies_every_blob_hash_and_size():
@@ -101,7 +101,7 @@ def test_create_without_from_or_files_is_400(emu):
 def test_unreferenced_blobs_are_pruned_at_start_unless_noprune(start_emulator, tmp_path):
     import shutil
 
-    from conftest import FIXTURE
+    from harness import FIXTURE
 
     for sub, env, survives in (("p", {}, False), ("n", {"OLLAMA_NOPRUNE": "1"}, True)):
         models = tmp_path / sub / "models"
