@@ -66,10 +66,14 @@ def survey(target):
     missing = f"aisec-probe-{uuid.uuid4().hex[:12]}"
     results = []
     disclosed = {}
+    unreachable = None
     for name, method, path, body, meaning in PROBES:
         if isinstance(body, dict):
             body = json.loads(json.dumps(body).replace("{missing}", missing))
-        status, text = probe(base, method, path, body)
+        # Nothing answered at all (refused, dropped): the other probes would only wait again.
+        status, text = (None, unreachable) if unreachable else probe(base, method, path, body)
+        if status is None:
+            unreachable = text
         open_ = reachable(name, status, text)
         results.append({"probe": name, "method": method, "path": path, "status": status,
                         "reachable": open_, "open_means": meaning, "body": text[:300]})
