@@ -95,7 +95,7 @@ _ALL = 'all'
 
 def endpoint_names():
     """Every name an advisory or a policy may use: route names, class names and ``all``."""
-    return [_ALL, *CLASSES, *ROUTES_BY_NAME]
+    return list(collections.OrderedDict.fromkeys([_ALL, *CLASSES, *ROUTES_BY_NAME]))
 
 
 def endpoint_class(name):

@@ -34,17 +34,32 @@ build_base() {
 }
 
 # build_image TAG CONTEXT_DIR [--build-arg ...]
+# With PREPARE_CONTEXT set to a function name, the build runs from a scratch copy of
+# CONTEXT_DIR that the function completes (e.g. with downloads); the hash covers only
+# CONTEXT_DIR itself, so a current image needs no download.
 build_image() {
   local tag=$1 context=$2; shift 2
   local inputs
   inputs=$( { image_id "$BASE_IMAGE"; printf '%s\n' "$@"; (cd "$context" && find . -type f -print0 | sort -z | xargs -0 sha256sum); } | hash_of)
   if [[ $(label_of "$tag") == "$inputs" ]]; then say "$tag is current"; return; fi
   say "building $tag"
+  if [[ -n ${PREPARE_CONTEXT:-} ]]; then
+    local copy="$scratch/context-${tag##*/}"
+    rm -rf "$copy" && cp -r "$context" "$copy"
+    "$PREPARE_CONTEXT" "$copy"
+    context=$copy
+  fi
   podman build -q --label "$LABEL=$inputs" --build-arg "BASE=$BASE_IMAGE" "$@" -t "$tag" "$context" >/dev/null
 }
 
 build_target() { build_image "$TARGET_IMAGE" "$here/target"; }
-build_client() { build_image "$CLIENT_IMAGE" "$here/client"; }
+# The client's Python SDKs come as wheels fetched here: containers cannot reach PyPI.
+download_sdk_wheels() {
+  "$repo/.venv/bin/pip" download -q --dest "$1/wheels" --only-binary=:all: --python-version 3.11 \
+    --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 \
+    -r "$1/sdk-requirements.txt" 2> >(grep -v 'WARNING: Location' >&2)
+}
+build_client() { PREPARE_CONTEXT=download_sdk_wheels build_image "$CLIENT_IMAGE" "$here/client"; }
 
 build_target_podman() {
   build_target

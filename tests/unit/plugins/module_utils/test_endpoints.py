@@ -88,3 +88,9 @@ def test_emulator_serves_every_route_in_the_table(start_emulator):
         response = emulator.request(method, path, body=body)
         assert response.body != b"404 page not found", f"{method} {path}"
     assert emulator.request("GET", "/api/nonexistent").body == b"404 page not found"
+
+
+def test_endpoint_names_are_listed_once():
+    names = endpoints.endpoint_names()
+    assert len(names) == len(set(names))
+    assert "banner" in names
