@@ -11,6 +11,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -385,3 +386,20 @@ def test_playbook_with_a_malformed_advisory_file(tmp_path):
     assert rc != 0
     assert result['failed'] and 'is malformed' in result['msg']
     assert 'advisories must be a non-empty list' in result['msg']
+
+
+def test_playbook_warns_about_an_advisory_file_older_than_the_bundled_one(tmp_path):
+    bundled = adv.default_advisory_path()
+    with open(bundled) as handle:
+        text = handle.read()
+    (tmp_path / 'old.yml').write_text(re.sub(r"last_refreshed: '[^']+'", "last_refreshed: '2020-01-01'", text))
+    rc, result = playbook(tmp_path, '        version: 0.1.33\n        advisory_file: old.yml\n')
+    assert rc == 0
+    assert result['data_file'] == str(tmp_path / 'old.yml')
+    assert any('older than the data bundled' in w for w in result.get('warnings', []))
+
+
+def test_playbook_refuses_internal_options_from_tasks(tmp_path):
+    rc, result = playbook(tmp_path, '        version: 0.1.33\n        _advisory_path: /etc/passwd\n')
+    assert rc != 0
+    assert 'set by the action plugin' in result['msg']
