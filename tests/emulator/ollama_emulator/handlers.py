@@ -263,18 +263,10 @@ class NativeRoutes:
             out.update(timer.metrics(generation.count_prompt_tokens(rendered), len(tokens)))
             return out
 
-        rate = self.cfg.token_rate
-        if req.get("stream") is False:
-            text = "".join(generation.paced(tokens, rate))
-            self.load(name, m, ka)
-            return ctx.json(200, final(text))
-        with ctx.stream(NDJSON) as w:
-            for tok in generation.paced(tokens, rate):
-                if not w.write(goformat.go_json({"model": raw, "created_at": created_at(), "response": tok,
-                                                 "done": False}) + b"\n"):
-                    return
-            self.load(name, m, ka)
-            w.write(goformat.go_json(final("")) + b"\n")
+        def chunk(tok: str) -> dict:
+            return {"model": raw, "created_at": created_at(), "response": tok, "done": False}
+
+        self._answer(ctx, req, tokens, chunk, final, lambda: self.load(name, m, ka))
 
     def chat(self, ctx) -> None:
         req = self.decode(ctx, "ChatRequest", jsonbody.CHAT)
@@ -318,19 +310,29 @@ class NativeRoutes:
             out.update(timer.metrics(generation.count_prompt_tokens(rendered), len(tokens)))
             return out
 
+        def chunk(tok: str) -> dict:
+            return {"model": raw, "created_at": created_at(),
+                    "message": {"role": "assistant", "content": tok}, "done": False}
+
+        self._answer(ctx, req, tokens, chunk, final, lambda: self.load(name, m, ka))
+
+    def _answer(self, ctx, req: dict, tokens: list, chunk, final, loaded) -> None:
+        """One JSON object (stream: false) or NDJSON chunks paced at the token rate, then final.
+
+        ``loaded`` refreshes the model's keep-alive once generation is over, as Ollama does.
+        """
         rate = self.cfg.token_rate
         if req.get("stream") is False:
             text = "".join(generation.paced(tokens, rate))
-            self.load(name, m, ka)
+            loaded()
             return ctx.json(200, final(text))
         with ctx.stream(NDJSON) as w:
             for tok in generation.paced(tokens, rate):
-                chunk = {"model": raw, "created_at": created_at(),
-                         "message": {"role": "assistant", "content": tok}, "done": False}
-                if not w.write(goformat.go_json(chunk) + b"\n"):
-                    return
-            self.load(name, m, ka)
+                if not w.write(goformat.go_json(chunk(tok)) + b"\n"):
+                    return None
+            loaded()
             w.write(goformat.go_json(final("")) + b"\n")
+        return None
 
     def _embed_model(self, ctx, raw: str, empty_status: int, empty_msg: str):
         if not raw:
