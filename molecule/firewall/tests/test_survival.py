@@ -28,6 +28,11 @@ def test_table_comes_back_after_a_reboot(target, target_name, client, stranger):
         time.sleep(2)
     assert target.service("aisec-ollama-firewall").is_running
     assert live_hash(target) == before == file_hash(target)
+    # The lab's stand-in on 443 is a python process that may still be starting on a busy host:
+    # wait for it to listen, so the check below is about the rules, not about start-up speed.
+    deadline = time.monotonic() + 30
+    while not target.socket("tcp://0.0.0.0:443").is_listening and time.monotonic() < deadline:
+        time.sleep(1)
     assert reaches(client, 443)
     assert not reaches(client, 11434)
     assert not reaches(stranger, 443)
