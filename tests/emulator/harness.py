@@ -12,6 +12,7 @@ guard that records any connection attempt to a non-loopback address.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -172,3 +173,26 @@ class Emulator:
                 out.append((time.monotonic(), line))
         conn.close()
         return Response(resp.status, resp.getheaders(), b""), out
+
+
+@contextlib.contextmanager
+def emulators(tmp: Path, default_sub: str | None = None):
+    """Yield ``start(env=None, bind="127.0.0.1", sub=default_sub) -> Emulator``; all are stopped on exit.
+
+    Emulators started with the same ``sub`` share a folder, and so a model store (a restart on
+    the same data); without one, each gets a folder of its own.
+    """
+    started: list[Emulator] = []
+
+    def start(env: dict | None = None, bind: str = "127.0.0.1", sub: str | None = default_sub) -> Emulator:
+        folder = tmp / (sub or f"emulator-{len(started)}")
+        folder.mkdir(exist_ok=True)
+        emulator = Emulator(folder, env or {}, bind)
+        started.append(emulator)
+        return emulator
+
+    try:
+        yield start
+    finally:
+        for emulator in started:
+            emulator.stop()

@@ -7,21 +7,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "emulator"))
 
-from harness import Emulator
+from harness import emulators
 
 
 @pytest.fixture
 def start_emulator(tmp_path):
-    """Start emulators (env overrides as a dict); all are stopped after the test."""
-    started = []
-
-    def start(env=None, bind="127.0.0.1"):
-        home = tmp_path / f"emulator-{len(started)}"
-        home.mkdir()
-        emulator = Emulator(home, env or {}, bind)
-        started.append(emulator)
-        return emulator
-
-    yield start
-    for emulator in started:
-        emulator.stop()
+    """Start emulators (env overrides as a dict), each in its own folder; all are stopped after the test."""
+    with emulators(tmp_path) as start:
+        yield start

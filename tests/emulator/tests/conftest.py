@@ -9,23 +9,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import Emulator
+from harness import Emulator, emulators
 
 
 @pytest.fixture
 def start_emulator(tmp_path):
-    started: list[Emulator] = []
-
-    def start(env: dict | None = None, bind: str = "127.0.0.1", sub: str = "a") -> Emulator:
-        d = tmp_path / sub
-        d.mkdir(exist_ok=True)
-        emu = Emulator(d, env or {}, bind)
-        started.append(emu)
-        return emu
-
-    yield start
-    for emu in started:
-        emu.stop()
+    # Starts without ``sub`` share folder "a": a second start is a restart on the same store.
+    with emulators(tmp_path, default_sub="a") as start:
+        yield start
 
 
 @pytest.fixture
