@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 
 say() { printf '==> %s\n' "$*"; }
 
-apt_packages=(podman runc debootstrap fuse-overlayfs slirp4netns uidmap git make rsync python3-venv)
+# catatonit: podman --init (a Recommends that --no-install-recommends drops);
+# dnsname: name resolution between containers of a CNI network (podman 4.3).
+apt_packages=(podman runc catatonit golang-github-containernetworking-plugin-dnsname debootstrap
+  fuse-overlayfs slirp4netns uidmap git make rsync python3-venv)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
