@@ -146,10 +146,13 @@ class NativeRoutes:
             return ctx.error(400, "model is required")
         if not names.parse(raw).is_valid():
             return ctx.error(400, INVALID_NAME)
+        # ShowHandler sets req.Model = name.DisplayShortest() (after getExistingName) before the
+        # lookup, so a missing model is named as model:tag ("model 'R:latest' not found"), not as sent.
+        name = self.store.canonical(names.parse(raw))
         try:
-            name, m = self.lookup(raw)
+            m = self.store.get(name)
         except ModelNotFound:
-            return ctx.error(404, f"model '{raw}' not found")
+            return ctx.error(404, f"model '{name.display_shortest()}' not found")
         ctx.json(200, self.show_body(name, m, req))
 
     def show_body(self, name, m, req: dict) -> dict:

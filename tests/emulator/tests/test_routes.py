@@ -83,9 +83,25 @@ def test_generate_and_chat_on_missing_model_answer_404_model_not_found(emu, path
     assert r.status == 404 and r.json() == {"error": "model 'R' not found"}
 
 
-def test_show_on_missing_model_answers_404_not_found(emu):
-    r = emu.request("POST", "/api/show", {"model": "R"})
-    assert r.status == 404 and "not found" in r.json()["error"]
+@pytest.mark.parametrize(("sent", "named"), [
+    ("R", "R:latest"),
+    ("R:7b", "R:7b"),
+    ("library/R", "R:latest"),
+    ("registry.ollama.ai/library/R", "R:latest"),
+    ("someone/R", "someone/R:latest"),
+    ("example.com/someone/R:v1", "example.com/someone/R:v1"),
+])
+def test_show_on_missing_model_names_it_as_display_shortest_model_tag(emu, sent, named):
+    # server/routes.go ShowHandler (v0.32.15) sets req.Model = name.DisplayShortest() before the
+    # lookup; types/model/name.go DisplayShortest always writes model:tag.
+    r = emu.request("POST", "/api/show", {"model": sent})
+    assert r.status == 404 and r.json() == {"error": f"model '{named}' not found"}
+
+
+def test_show_on_missing_tag_of_an_existing_model_reuses_the_stored_case(emu):
+    # getExistingName canonicalises parts that exist (case-insensitively) before DisplayShortest.
+    r = emu.request("POST", "/api/show", {"name": "EMU-TINY:nosuchtag"})
+    assert r.status == 404 and r.json() == {"error": "model 'emu-tiny:nosuchtag' not found"}
 
 
 def test_embed_on_missing_model_says_try_pulling_it_first(emu):
