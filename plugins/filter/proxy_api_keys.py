@@ -10,7 +10,7 @@ DOCUMENTATION = r'''
 ---
 name: proxy_api_keys
 short_description: Validate named API keys and turn them into nginx map entries
-version_added: 0.1.0
+version_added: 0.2.0
 author:
   - AISec Ollama Maintainers (@aisec)
 description:

@@ -10,7 +10,7 @@ DOCUMENTATION = r'''
 ---
 name: proxy_cidrs
 short_description: Validate and normalise an IP allowlist (IPv4 and IPv6 CIDRs)
-version_added: 0.1.0
+version_added: 0.2.0
 author:
   - AISec Ollama Maintainers (@aisec)
 description:

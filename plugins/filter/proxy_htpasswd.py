@@ -10,7 +10,7 @@ DOCUMENTATION = r'''
 ---
 name: proxy_htpasswd
 short_description: Hash basic-auth credentials into htpasswd lines nginx verifies (SHA-512-crypt)
-version_added: 0.1.0
+version_added: 0.2.0
 author:
   - AISec Ollama Maintainers (@aisec)
 description:

@@ -10,7 +10,7 @@ DOCUMENTATION = r'''
 ---
 name: proxy_locations
 short_description: Turn a proxy profile (or a list of routes) into nginx location data
-version_added: 0.1.0
+version_added: 0.2.0
 author:
   - AISec Ollama Maintainers (@aisec)
 description:

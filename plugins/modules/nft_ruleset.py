@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: nft_ruleset
 short_description: Own one nftables table (inbound allowlist, egress limits) and apply it with commit-confirm
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Renders the whole C(inet) table O(table) from structured inputs, checks it with C(nft -c) and
     loads it with one C(nft -f) (one atomic transaction that replaces only this table; every other

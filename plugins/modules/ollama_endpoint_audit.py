@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: ollama_endpoint_audit
 short_description: Probe Ollama endpoints from outside and report what an outsider can do
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - "Probes one or many Ollama endpoints (or the proxies in front of them) from where the module
     runs, usually the controller with C(delegate_to: localhost), and reports what an anonymous

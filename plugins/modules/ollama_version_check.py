@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: ollama_version_check
 short_description: Tell whether an Ollama installation is vulnerable, to what, and what to do
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Finds the version of an Ollama installation and compares it with the collection's advisory
     data (C(data/advisories.yml), one file shared with the endpoint audit and the reports).
