@@ -301,8 +301,10 @@ def check_hostlist(value: str) -> List[str]:
 
 
 def check_proxy(value: str) -> List[str]:
+    # The message never quotes the value: validate_settings shows it redacted.
     if not re.match(r'^(https?|socks5h?)://[^\s]+$', value):
-        raise SettingError('not a proxy URL (http://, https://, socks5://)')
+        raise SettingError('not a proxy URL: use http://, https://, socks5:// or socks5h:// then '
+                           '[user:password@]host[:port] without spaces (percent-encode @ : / in a password)')
     return []
 
 
@@ -378,17 +380,62 @@ def validate_settings(settings: Dict[str, object], strict: bool = False) -> Vali
             try:
                 notes += ['%s: %s' % (name, n) for n in _CHECKS[kind](value)]
             except SettingError as exc:
-                errors.append('%s=%r: %s' % (name, raw, exc))
+                errors.append('%s=%r: %s' % (name, redact(name, raw), exc))
                 continue
         out[name] = value
     return Validated(out, errors, unknown, notes)
 
 
+MASK = '********'
+# Variables outside the catalogue whose whole value is treated as a secret.
+SECRET_NAME_RE = re.compile(r'(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|CREDENTIAL)', re.IGNORECASE)
+
+
+def is_proxy_name(name: str) -> bool:
+    return CATALOGUE.get(name) == 'proxy' or name.lower().endswith('_proxy')
+
+
+def _userinfo(value: str) -> Tuple[int, int]:
+    """Span of the user:password part of a URL, or (0, 0).
+
+    It runs from after ``scheme://`` (or the start, without a scheme) to the RIGHTMOST ``@``:
+    a password may contain ``@``, ``:`` or ``/`` (unencoded) and must not be cut at the first
+    one. Without ``@`` there is no userinfo.
+    """
+    at = value.rfind('@')
+    if at < 0:
+        return 0, 0
+    sep = value.find('://', 0, at)
+    start = sep + 3 if sep >= 0 else 0
+    return start, at
+
+
+def secret_values(name: str, value) -> List[str]:
+    """The parts of one setting that must never be shown (for AnsibleModule.no_log_values)."""
+    text = to_text(value) if not isinstance(value, str) else value
+    if not text:
+        return []
+    if is_proxy_name(name):
+        start, end = _userinfo(text)
+        return [text[start:end]] if end > start else []
+    if name not in CATALOGUE and SECRET_NAME_RE.search(name):
+        return [text]
+    return []
+
+
 def redact(name: str, value: str) -> str:
-    """Hide credentials of proxy URLs (user:password@) in output."""
-    if CATALOGUE.get(name) == 'proxy' or name.lower().endswith('_proxy'):
-        return re.sub(r'^([a-z0-9]+://)[^/@]*@', r'\1********@', value)
+    """Hide secrets in output: the user:password@ of proxy URLs, the value of secret-named variables."""
+    if is_proxy_name(name):
+        start, end = _userinfo(value)
+        return value[:start] + MASK + value[end:] if end > start else value
+    if name not in CATALOGUE and SECRET_NAME_RE.search(name) and value:
+        return MASK
     return value
+
+
+def redact_text(text: str) -> str:
+    """Mask URL credentials anywhere in free text (a foreign drop-in shown in a diff)."""
+    return re.sub(r'(?i)\b([a-z][a-z0-9+.-]*://)\S*@', r'\1' + MASK + '@', text)
 
 
 def has_secret(settings: Dict[str, str]) -> bool:

@@ -100,9 +100,15 @@ options:
       - Mode of the file. Default V(0644), or V(0600) when a proxy URL carries credentials.
     type: raw
 notes:
-  - Values stay visible in RV(settings) and the diff, except the user and password of proxy URLs
-    (C(HTTP_PROXY), C(HTTPS_PROXY)). C(systemctl show) prints every value to any local user, so do not
-    put secrets in the service environment.
+  - Values stay visible in RV(settings), the diff and C(invocation), except the user and password
+    of proxy URLs (C(HTTP_PROXY), C(HTTPS_PROXY) - everything between C(://) and the last C(@), so a
+    password containing C(@), C(:) or C(/) is masked whole) and the values of unknown variables
+    named like a secret (C(*PASSWORD*), C(*TOKEN*), C(*SECRET*), C(*API_KEY*), C(*CREDENTIAL*)).
+    A rejected proxy URL is shown in the error the same way.
+  - O(settings) is C(no_log), so the line the module logs on the target (journal/syslog) does not
+    include it at all; the result still shows every key and every non-secret value.
+  - C(systemctl show) prints every value to any local user, so do not put secrets in the service
+    environment.
   - Drop-ins in C(/run/systemd/system) or C(/usr/lib/systemd/system) and C(EnvironmentFile=) are not
     searched for conflicts; check the effective environment with C(systemctl show ollama -p Environment).
 seealso:
@@ -216,6 +222,7 @@ import os  # noqa: E402
 import tempfile  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.common.parameters import remove_values  # noqa: E402
 from ansible_collections.aisec.ollama.plugins.module_utils import ollama_settings as osets  # noqa: E402
 from ansible_collections.aisec.ollama.plugins.module_utils import systemd_dropin as dropin  # noqa: E402
 
@@ -230,6 +237,59 @@ def _read(path):
 
 def _redacted(settings):
     return {k: osets.redact(k, v) for k, v in settings.items()}
+
+
+def _leaves(value):
+    """Every scalar of a parameter value as text, as AnsibleModule lists no_log values."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None and not isinstance(value, bool):
+        yield str(value)
+
+
+class Secrets:
+    """The secret parts of the settings seen in this run.
+
+    ``settings`` is ``no_log`` so that the module's own log line on the target (journal/syslog)
+    never carries it, but AnsibleModule would then mask every value of the dict as a substring
+    of the whole result (``true`` or ``1`` included). So the plain values are taken out of
+    ``no_log_values`` again and only the secret parts (proxy URL credentials, values of
+    secret-named variables) go in: the invocation, the result, the diff, warnings and messages
+    show keys and ordinary values, with credentials masked.
+    """
+
+    def __init__(self, module):
+        self.module = module
+        module.no_log_values.difference_update(_leaves(module.params['settings']))
+        self.values = set()
+        for name, value in (module.params['settings'] or {}).items():
+            self.add(name, value)
+
+    def add(self, name, value):
+        for secret in osets.secret_values(name, value):
+            # As given, as Ollama reads it, and as written in a drop-in (systemd escaping).
+            escaped = dropin.quote_assignment('X', secret)[3:-1]
+            for form in (secret, escaped, osets.clean(secret)):
+                if form:
+                    self.values.add(form)
+                    self.module.no_log_values.add(form)
+
+    def add_all(self, settings):
+        for name, value in settings.items():
+            self.add(name, value)
+
+    def scrub(self, data):
+        return remove_values(data, self.values) if self.values else data
+
+    def exit(self, **result):
+        self.module.exit_json(**self.scrub(result))
+
+    def fail(self, msg, **result):
+        self.module.fail_json(**self.scrub(dict(result, msg=msg)))
 
 
 def _write(module, path, text, mode):
@@ -261,7 +321,7 @@ def main():
         argument_spec=dict(
             path=dict(type='path', default='/etc/systemd/system/ollama.service.d/aisec.conf'),
             format=dict(type='str', choices=['systemd', 'env'], default='systemd'),
-            settings=dict(type='dict', default={}),
+            settings=dict(type='dict', default={}, no_log=True),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
             purge=dict(type='bool', default=False),
             strict=dict(type='bool', default=False),
@@ -271,6 +331,7 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    secrets = Secrets(module)
     path, systemd = p['path'], p['format'] == 'systemd'
     result = dict(changed=False, restart_required=False, path=path, conflicts=[], backups=[])
 
@@ -279,7 +340,7 @@ def main():
     else:
         checked = osets.validate_settings(p['settings'], strict=p['strict'])
         if checked.errors:
-            module.fail_json(msg='Invalid Ollama settings, nothing changed: ' + '; '.join(checked.errors), **result)
+            secrets.fail('Invalid Ollama settings, nothing changed: ' + '; '.join(checked.errors), **result)
         for name in checked.unknown:
             module.warn('%s is not a known Ollama server variable; it is written as given' % name)
         given = checked.settings
@@ -290,7 +351,9 @@ def main():
         parse = dropin.dropin_settings if systemd else dropin.parse_env_file
         current = parse(before_text) if before_text is not None else {}
     except dropin.ParseError as exc:
-        module.fail_json(msg='%s: cannot read the existing file (%s); fix or remove it' % (path, exc), **result)
+        secrets.fail('%s: cannot read the existing file (%s); fix or remove it' % (path, exc), **result)
+
+    secrets.add_all(current)
 
     remove_file = p['state'] == 'absent' and not p['settings']
     desired = {} if remove_file else osets.merge_settings(current, given, p['state'], p['purge'])
@@ -298,12 +361,14 @@ def main():
     after_text = None if remove_file else render(desired)
 
     conflicts = dropin.find_conflicts(path, desired) if systemd and not remove_file else []
+    for c in conflicts:
+        secrets.add(c.name, c.value)
     result['conflicts'] = [dict(path=c.path, line=c.lineno, name=c.name, value=osets.redact(c.name, c.value))
                            for c in conflicts]
     if conflicts and p['conflicts'] == 'fail':
         where = ', '.join('%s line %d sets %s=%s' % (c.path, c.lineno, c.name, osets.redact(c.name, c.value))
                           for c in conflicts)
-        module.fail_json(msg='Later drop-ins override the settings of %s, nothing changed: %s. Remove those '
+        secrets.fail('Later drop-ins override the settings of %s, nothing changed: %s. Remove those '
                              'lines, or use conflicts=takeover (role: server_takeover_dropins: true).' % (path, where),
                          **result)
     if conflicts and p['conflicts'] == 'warn':
@@ -334,14 +399,21 @@ def main():
             try:
                 new = dropin.takeover(text, [c for c in conflicts if c.path == other], path)
             except dropin.ParseError as exc:
-                module.fail_json(msg='%s: %s; nothing changed' % (other, exc), **result)
+                secrets.fail('%s: %s; nothing changed' % (other, exc), **result)
             takeovers.append((other, new))
-            diffs.append(dict(before_header=other, after_header=other, before=text, after=new))
+            try:
+                secrets.add_all(dropin.dropin_settings(text))
+            except dropin.ParseError:
+                pass
+            # Another file may hold credentials: shown with known secrets and URL userinfo masked.
+            diffs.append(dict(before_header=other, after_header=other,
+                              before=osets.redact_text(secrets.scrub(text)),
+                              after=osets.redact_text(secrets.scrub(new))))
     if module._diff:
         result['diff'] = diffs
 
     if module.check_mode:
-        module.exit_json(**result)
+        secrets.exit(**result)
 
     for other, new in takeovers:
         result['backups'].append(module.backup_local(other))
@@ -351,7 +423,7 @@ def main():
             os.remove(path)
     elif file_changed:
         _write(module, path, after_text, mode)
-    module.exit_json(**result)
+    secrets.exit(**result)
 
 
 if __name__ == '__main__':

@@ -127,3 +127,31 @@ def test_merge_present_purge_and_absent():
     assert s.merge_settings(current, {'B': '3'}, 'present', False) == {'A': '1', 'B': '3'}
     assert s.merge_settings(current, {'B': '3'}, 'present', True) == {'B': '3'}
     assert s.merge_settings(current, {'A': ''}, 'absent', False) == {'B': '2'}
+
+
+@pytest.mark.parametrize('url, shown', [
+    ('http://u:p@ss@proxy:3128', 'http://********@proxy:3128'),
+    ('http://u:pa:ss@proxy:3128', 'http://********@proxy:3128'),
+    ('http://u:pa/ss@proxy:3128', 'http://********@proxy:3128'),
+    ('socks5h://token@proxy:1080', 'socks5h://********@proxy:1080'),
+    ('u:p@ss@proxy:3128', '********@proxy:3128'),
+    ('http://proxy:3128', 'http://proxy:3128'),
+])
+def test_proxy_userinfo_is_redacted_up_to_the_rightmost_at(url, shown):
+    assert s.redact('https_proxy', url) == shown
+    assert s.has_secret({'https_proxy': url}) is (url != shown)
+
+
+def test_rejected_proxy_url_is_shown_redacted_in_the_error():
+    errors = s.validate_settings({'HTTPS_PROXY': 'user:Pa@ss/S3cr3t@proxy:3128'}).errors
+    assert len(errors) == 1 and 'S3cr3t' not in errors[0] and 'Pa@ss' not in errors[0]
+    assert '********@proxy:3128' in errors[0]
+
+
+def test_secret_values_are_the_userinfo_and_secret_named_values():
+    assert s.secret_values('HTTPS_PROXY', 'http://u:p@ss@proxy') == ['u:p@ss']
+    assert s.secret_values('HTTPS_PROXY', 'http://proxy:1') == []
+    assert s.secret_values('MY_TOKEN', 'abc') == ['abc']
+    assert s.secret_values('OLLAMA_HOST', '127.0.0.1') == []
+    assert s.redact_text('Environment="HTTPS_PROXY=http://u:p@ss@proxy:1" "X=1"') == \
+        'Environment="HTTPS_PROXY=http://********@proxy:1" "X=1"'

@@ -3,10 +3,13 @@
 """aisec.ollama.ollama_config: drop-in and env file, idempotence, check mode, conflicts, refusals."""
 
 import functools
+import json
 import os
 import stat
 
 import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
 from ansible_collections.aisec.ollama.plugins.module_utils import systemd_dropin as dropin
 from ansible_collections.aisec.ollama.plugins.modules import ollama_config as module
 
@@ -148,3 +151,118 @@ def test_proxy_credentials_are_masked_and_file_is_private(run, unit_dir):
     assert 's3cret' not in str(result['settings']) and 's3cret' not in result['diff'][0]['after']
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert 's3cret' in path.read_text()
+
+
+# --- secrets: proxy credentials never appear in a result, message, warning, diff or log line ----
+PROXY_USER = 'alice-proxyuser'
+PROXY_PASSWORD = 'Pa@ss:w/rd-S3cr3t'  # @ : / unencoded, as users do write them
+PROXY_URL = 'http://%s:%s@proxy.example:3128' % (PROXY_USER, PROXY_PASSWORD)
+OTHER_URL = 'http://bob:Other@Secret-42@proxy2.example:8080'
+FRAGMENTS = (PROXY_USER, 'Pa@ss', 'S3cr3t', 'w/rd', 'bob:', 'Other@', 'Secret-42')
+
+
+def assert_no_secret(*outputs):
+    for output in outputs:
+        text = output if isinstance(output, str) else json.dumps(output, default=str)
+        for fragment in FRAGMENTS:
+            assert fragment not in text, '%r shown in %s' % (fragment, text)
+
+
+def test_settings_is_no_log():
+    spec = module_spec()
+    assert spec['settings'].get('no_log') is True
+
+
+def module_spec():
+    """The module's argument_spec, read by running it with a stand-in AnsibleModule."""
+    captured = {}
+
+    class Stop(Exception):
+        pass
+
+    class Fake:
+        def __init__(self, argument_spec, **kwargs):
+            captured.update(argument_spec)
+            raise Stop
+
+    real = module.AnsibleModule
+    module.AnsibleModule = Fake
+    try:
+        with pytest.raises(Stop):
+            module.main()
+    finally:
+        module.AnsibleModule = real
+    return captured
+
+
+def test_password_with_at_colon_slash_is_masked_whole(run, unit_dir):
+    path = unit_dir / 'aisec.conf'
+    result = run(dict(path=str(path), settings={'HTTPS_PROXY': PROXY_URL, **SECURE}), diff=True)
+    assert result['settings']['HTTPS_PROXY'] == 'http://********@proxy.example:3128'
+    assert result['settings']['OLLAMA_NO_CLOUD'] == 'true'
+    assert 'HTTPS_PROXY=http://********@proxy.example:3128' in result['diff'][0]['after']
+    assert_no_secret(result)
+    assert PROXY_URL in dropin.dropin_settings(path.read_text()).values()
+    again = run(dict(path=str(path), settings={'HTTPS_PROXY': OTHER_URL, **SECURE}), diff=True)
+    assert again['previous']['HTTPS_PROXY'] == 'http://********@proxy.example:3128'
+    assert_no_secret(again)
+
+
+@pytest.mark.parametrize('bad', [
+    '%s:%s@proxy.example:3128' % (PROXY_USER, PROXY_PASSWORD),        # no scheme
+    'ftp://%s:%s@proxy.example:3128' % (PROXY_USER, PROXY_PASSWORD),  # wrong scheme
+    'http://%s:Pa@ss S3cr3t@proxy.example' % PROXY_USER,             # a space
+])
+def test_rejected_proxy_url_is_not_echoed(run, unit_dir, bad):
+    result = run(dict(path=str(unit_dir / 'aisec.conf'), settings={'HTTPS_PROXY': bad}), fail=True)
+    assert 'HTTPS_PROXY=' in result['msg'] and 'not a proxy URL' in result['msg']
+    assert '********@proxy.example' in result['msg']
+    assert_no_secret(result)
+
+
+@pytest.mark.parametrize('policy', ['fail', 'warn', 'takeover'])
+def test_conflicting_dropin_with_credentials_is_masked(run, unit_dir, policy):
+    (unit_dir / 'override.conf').write_text(
+        '[Service]\nEnvironment="HTTPS_PROXY=%s" "OLLAMA_KEEP_ALIVE=1h"\nEnvironment=HTTP_PROXY=%s\n'
+        % (OTHER_URL, OTHER_URL))
+    args = dict(path=str(unit_dir / 'aisec.conf'), settings={'HTTPS_PROXY': PROXY_URL, **SECURE}, conflicts=policy)
+    result = run(args, fail=policy == 'fail', diff=True)
+    assert result['conflicts'] and result['conflicts'][0]['value'] == 'http://********@proxy2.example:8080'
+    if policy == 'takeover':
+        assert 'OLLAMA_KEEP_ALIVE=1h' in result['diff'][1]['before']
+        assert 'HTTP_PROXY=http://********@proxy2.example:8080' in result['diff'][1]['after']
+    assert_no_secret(result)
+
+
+def test_secret_named_unknown_variable_is_masked(run, unit_dir):
+    result = run(dict(path=str(unit_dir / 'aisec.conf'), settings={'MY_API_TOKEN': 'S3cr3t-token-value'}))
+    assert result['settings']['MY_API_TOKEN'] == '********'
+    assert_no_secret(result)
+
+
+def run_for_real(monkeypatch, capsys, args):
+    """main() with AnsibleModule's own exit path: the JSON Ansible receives, and the target's log line."""
+    logged = []
+    monkeypatch.setattr(basic.AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append(msg))
+    with patch_module_args(args), pytest.raises(SystemExit):
+        module.main()
+    return json.loads(capsys.readouterr().out), logged
+
+
+def test_invocation_and_log_line_hide_credentials_but_keep_the_rest(monkeypatch, capsys, unit_dir):
+    args = dict(path=str(unit_dir / 'aisec.conf'), settings={'HTTPS_PROXY': PROXY_URL, **SECURE})
+    result, logged = run_for_real(monkeypatch, capsys, args)
+    shown = result['invocation']['module_args']['settings']
+    assert shown['HTTPS_PROXY'] == 'http://********@proxy.example:3128'
+    assert shown['OLLAMA_HOST'] == '127.0.0.1:11434'
+    assert result['settings']['OLLAMA_NO_CLOUD'] == 'true' and result['changed'] is True
+    assert logged and 'settings=NOT_LOGGING_PARAMETER' in logged[0]
+    assert_no_secret(result, *logged)
+
+
+def test_rejected_url_for_real_hides_credentials(monkeypatch, capsys, unit_dir):
+    bad = '%s:%s@proxy.example:3128' % (PROXY_USER, PROXY_PASSWORD)
+    args = dict(path=str(unit_dir / 'aisec.conf'), settings={'HTTPS_PROXY': bad})
+    result, logged = run_for_real(monkeypatch, capsys, args)
+    assert result['failed'] and 'not a proxy URL' in result['msg']
+    assert_no_secret(result, *logged)
