@@ -27,6 +27,7 @@ __metaclass__ = type
 
 import json
 import re
+from urllib.parse import urljoin, urlsplit
 
 from ansible.module_utils.urls import fetch_url
 
@@ -290,19 +291,89 @@ def version_from_binary(module, binary):
 def version_url(url):
     base = (url or '').strip()
     if not base.startswith(('http://', 'https://')):
-        raise SourceError('url %s must start with http:// or https://' % _quote(url))
+        raise SourceError('url %s must start with http:// or https://' % _quote(display_url(url)))
     if base.rstrip('/').endswith('/api/version'):
         return base
     return base.rstrip('/') + '/api/version'
 
 
+MAX_REDIRECTS = 5
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def display_url(url):
+    """A URL for messages: any user:password@ masked (up to the rightmost @)."""
+    text = str(url or '')
+    sep = text.find('://')
+    at = text.rfind('@')
+    if at > sep >= 0:
+        return text[:sep + 3] + '********' + text[at:]
+    return text
+
+
+def origin(url):
+    """(scheme, host, port) as browsers compare origins; the default port filled in."""
+    parts = urlsplit(url)
+    scheme = (parts.scheme or '').lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or '').lower(), port or {'http': 80, 'https': 443}.get(scheme)
+
+
+class _NoRedirects(object):
+    """The module as fetch_url sees it, with follow_redirects=none.
+
+    fetch_url takes follow_redirects from module.params. Left to urllib, a redirect is followed
+    with every request header, Authorization and the caller's API-key headers included, to
+    whatever host the Location names. With 'none' each 3xx comes back here and
+    version_from_url decides.
+    """
+
+    def __init__(self, module):
+        self._module = module
+        self.params = dict(module.params, follow_redirects='none')
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+
+def _fetch(module, target, kwargs):
+    """fetch_url that follows redirects only within the origin of ``target``."""
+    view = _NoRedirects(module)
+    current = target
+    for _hop in range(MAX_REDIRECTS + 1):
+        resp, info = fetch_url(view, current, **kwargs)
+        status = info.get('status', -1)
+        if status not in REDIRECTS:
+            return current, resp, info
+        location = info.get('location')
+        if not location:
+            raise SourceError('%s answered HTTP %s without a Location header' % (display_url(current), status))
+        following = urljoin(current, location)
+        if origin(following) != origin(target):
+            raise SourceError(
+                '%s redirects (HTTP %s) to %s, another origin (scheme, host or port): not followed, so '
+                'that headers and credentials meant for %s are not sent there. If that server is the one '
+                'to ask, set url to it.' % (display_url(current), status, display_url(following),
+                                            '%s://%s:%s' % origin(target)))
+        current = following
+    raise SourceError('%s: more than %d redirects' % (display_url(target), MAX_REDIRECTS))
+
+
 def version_from_url(module, url, headers=None, timeout=10, ca_path=None):
-    """GET <url>/api/version; fail clearly when unreachable, refused, or not Ollama."""
-    target = version_url(url)
+    """GET <url>/api/version; fail clearly when unreachable, refused, or not Ollama.
+
+    Redirects are followed only to the same scheme, host and port (with the same headers);
+    a redirect elsewhere fails, so credentials never travel to another server.
+    """
+    requested = version_url(url)
     kwargs = dict(headers=headers or None, method='GET', timeout=timeout)
     if ca_path:
         kwargs['ca_path'] = ca_path
-    resp, info = fetch_url(module, target, **kwargs)
+    final, resp, info = _fetch(module, requested, kwargs)
+    target = display_url(final)
     status = info.get('status', -1)
     if status is None or status < 0:
         raise SourceError('cannot reach %s: %s' % (target, info.get('msg', 'no answer')))

@@ -70,11 +70,17 @@ options:
     description:
       - Base URL of a running Ollama server (or of the proxy in front of it), for example
         V(http://127.0.0.1:11434). C(/api/version) is appended unless the URL already ends with it.
+      - Redirects are followed only within the same origin (scheme, host and port), with the same
+        headers and credentials. A redirect to another origin - including C(http) to C(https) on
+        the same host - fails with the address it points to, so that O(headers), O(url_password)
+        and basic-auth headers are never sent to another server; set O(url) to that address.
       - Use C(delegate_to) to query remote servers from the controller.
     type: str
   headers:
     description:
       - Extra HTTP headers for O(url), for example an API key header a proxy expects.
+      - The values are treated as secrets (C(no_log)) - masked wherever they appear in the output,
+        so avoid short non-secret values here.
     type: dict
   url_username:
     description:
@@ -361,7 +367,7 @@ def argument_spec():
         version=dict(type='str'),
         binary=dict(type='str', default='ollama'),
         url=dict(type='str'),
-        headers=dict(type='dict'),
+        headers=dict(type='dict', no_log=True),
         url_username=dict(type='str'),
         url_password=dict(type='str', no_log=True),
         force_basic_auth=dict(type='bool', default=False),

@@ -20,6 +20,8 @@ import time
 import urllib.request
 
 import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
 from ansible_collections.aisec.ollama.plugins.module_utils import advisories as adv
 from ansible_collections.aisec.ollama.plugins.modules import ollama_version_check as module
 
@@ -403,3 +405,121 @@ def test_playbook_refuses_internal_options_from_tasks(tmp_path):
     rc, result = playbook(tmp_path, '        version: 0.1.33\n        _advisory_path: /etc/passwd\n')
     assert rc != 0
     assert 'set by the action plugin' in result['msg']
+
+
+# --- secrets: headers are no_log, and never follow a redirect to another origin ---------------
+API_KEY = 'Bearer sk-VersionCheck-S3cr3t-Key'
+EXTRA_KEY = 'X-Api-S3cr3t-Value-42'
+BASIC = 'Basic ' + base64.b64encode(b'audit:Basic-S3cr3t').decode()
+VERSION_BODY = json.dumps({'version': '0.17.1'}).encode()
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    """Answers like Ollama and records the headers of every request (``self.server.seen``)."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.server.seen.append((self.path, dict(self.headers)))
+        route = self.server.routes.get(self.path)
+        if route is not None:
+            self.send_response(route[0])
+            self.send_header('Location', route[1])
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+            return
+        if self.server.need_key and self.headers.get('Authorization') != API_KEY:
+            self.send_response(401)
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(VERSION_BODY)))
+        self.end_headers()
+        self.wfile.write(VERSION_BODY)
+
+
+@pytest.fixture
+def recorder():
+    """start(routes={path: (status, location)}, need_key=False) -> (server, base url)."""
+    servers = []
+
+    def start(routes=None, need_key=False):
+        server, url = serve(Recorder)
+        server.seen, server.routes, server.need_key = [], dict(routes or {}), need_key
+        servers.append(server)
+        return server, url
+
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+SECRET_ARGS = {'headers': {'Authorization': API_KEY, 'X-Api-Key': EXTRA_KEY}}
+
+
+def assert_no_secret(*outputs):
+    for output in outputs:
+        text = output if isinstance(output, str) else json.dumps(output, default=str)
+        for fragment in ('S3cr3t', 'sk-VersionCheck', BASIC.split()[1]):
+            assert fragment not in text, '%r shown in %s' % (fragment, text)
+
+
+def test_headers_is_no_log():
+    assert module.argument_spec()['headers'].get('no_log') is True
+
+
+@pytest.mark.parametrize('code', [301, 302, 307, 308])
+def test_redirect_to_another_port_is_refused_and_gets_no_credentials(run, recorder, code):
+    sink, sink_url = recorder()
+    _front, front_url = recorder(routes={'/api/version': (code, sink_url + '/api/version')})
+    result = run(dict(SECRET_ARGS, url=front_url, url_username='audit', url_password='Basic-S3cr3t',
+                      force_basic_auth=True), fail=True)
+    assert 'another origin' in result['msg'] and sink_url in result['msg']
+    assert sink.seen == []
+    assert_no_secret(result)
+
+
+@pytest.mark.parametrize('other', ['http://localhost:{port}/api/version', 'https://127.0.0.1:{port}/api/version'])
+def test_redirect_to_another_host_or_scheme_is_refused(run, recorder, other):
+    front, front_url = recorder()
+    port = front.server_address[1]
+    front.routes['/api/version'] = (302, other.format(port=port))
+    result = run(dict(SECRET_ARGS, url=front_url), fail=True)
+    assert 'another origin' in result['msg']
+    assert [path for path, _h in front.seen] == ['/api/version']
+    assert_no_secret(result)
+
+
+def test_redirect_within_the_origin_keeps_the_headers(run, recorder):
+    server, url = recorder(routes={'/api/version': (301, '/v2/api/version')}, need_key=True)
+    result = run(dict(SECRET_ARGS, url=url))
+    assert result['version'] == '0.17.1' and result['source_detail']['url'] == url + '/v2/api/version'
+    assert [h.get('Authorization') for _p, h in server.seen] == [API_KEY, API_KEY]
+    assert_no_secret(result)
+
+
+def test_redirect_loop_stops(run, recorder):
+    _server, url = recorder(routes={'/api/version': (302, '/api/version')})
+    assert 'more than 5 redirects' in run(dict(SECRET_ARGS, url=url), fail=True)['msg']
+
+
+def test_credentials_in_the_url_are_not_echoed(run, recorder):
+    sink, sink_url = recorder()
+    _front, front_url = recorder(routes={'/api/version': (302, sink_url + '/api/version')})
+    result = run({'url': front_url.replace('http://', 'http://audit:Url-S3cr3t@')}, fail=True)
+    assert 'another origin' in result['msg'] and sink.seen == []
+    assert_no_secret(result)
+
+
+def test_invocation_masks_the_headers(monkeypatch, capsys, recorder):
+    _server, url = recorder(need_key=True)
+    monkeypatch.setattr(basic.AnsibleModule, 'log', lambda self, msg, log_args=None: None)
+    with patch_module_args(dict(SECRET_ARGS, url=url)), pytest.raises(SystemExit):
+        module.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result['version'] == '0.17.1'
+    assert set(result['invocation']['module_args']['headers']) == {'Authorization', 'X-Api-Key'}
+    assert_no_secret(result)
