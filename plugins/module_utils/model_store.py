@@ -86,6 +86,46 @@ class HashCache:
         os.replace(tmp, self.path)
 
 
+class StoreError(Exception):
+    """The store is not safe to read or change (symlinks leading out of it)."""
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def unsafe_links(models_dir: str) -> List[str]:
+    """Symlinks that would make a scan read, or a removal delete, files outside the store.
+
+    Refused: models_dir itself, manifests/ or blobs/ being a symlink (the whole walk would
+    happen elsewhere, as root), and any symlink inside manifests/ or blobs/ whose target
+    resolves outside the real models directory. Symlinks that stay inside are allowed.
+    """
+    problems: List[str] = []
+    top = os.path.normpath(models_dir)
+    if os.path.islink(top):
+        return ['%s (models_dir) is a symlink to %s' % (top, os.path.realpath(top))]
+    root = os.path.realpath(top)
+    for sub in ('manifests', 'blobs'):
+        path = os.path.join(top, sub)
+        if os.path.islink(path):
+            problems.append('%s is a symlink to %s' % (path, os.path.realpath(path)))
+    if problems:
+        return problems
+    for dirpath, dirs, files in os.walk(os.path.join(top, 'manifests')):
+        for name in sorted(dirs + files):
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path) and not _within(os.path.realpath(path), root):
+                problems.append('%s is a symlink to %s, outside %s' % (path, os.path.realpath(path), root))
+    blobs = os.path.join(top, 'blobs')
+    if os.path.isdir(blobs):
+        for name in sorted(os.listdir(blobs)):
+            path = os.path.join(blobs, name)
+            if os.path.islink(path) and not _within(os.path.realpath(path), root):
+                problems.append('%s is a symlink to %s, outside %s' % (path, os.path.realpath(path), root))
+    return problems
+
+
 def display_name(registry: str, namespace: str, model: str, tag: str) -> str:
     """The name ``ollama list`` shows: the default registry and namespace are left out."""
     if registry == DEFAULT_REGISTRY and namespace == DEFAULT_NAMESPACE:
@@ -252,6 +292,15 @@ def removal_plan(models_dir: str, report: StoreReport, unapproved: List[dict]) -
 
 
 def apply_removal(models_dir: str, plan: dict) -> None:
+    # Checked again right before deleting: a link swapped in after the scan is refused too.
+    problems = unsafe_links(models_dir)
+    if problems:
+        raise StoreError('; '.join(problems))
+    root = os.path.realpath(models_dir)
+    for path in plan['manifests'] + plan['blobs']:
+        # os.remove deletes a link itself, never its target; the folder holding it must be ours.
+        if not _within(os.path.realpath(os.path.dirname(path)), root):
+            raise StoreError('%s is not inside %s' % (path, root))
     for path in plan['manifests'] + plan['blobs']:
         try:
             os.remove(path)

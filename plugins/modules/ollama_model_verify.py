@@ -23,6 +23,10 @@ description:
   - With O(allowed_models) and/or O(allowed_registries) it reports the models that are not
     approved; with O(state=enforce) it removes their manifests and the blobs that no remaining
     manifest references. Check mode (and O(state=report)) only shows what would go.
+  - Refuses (fails before reading or removing anything) a store reached through symlinks - O(models_dir),
+    C(manifests) or C(blobs) being a symlink, or a symlink inside C(manifests/) or C(blobs/) that
+    resolves outside O(models_dir) - because the module runs as root and O(state=enforce) deletes
+    files. Give the real directory (for example the target of a moved C(~/.ollama/models)).
   - Blobs are hashed in 1 MiB chunks (constant memory). A cache of size, mtime (ns) and sha256 per
     blob (O(cache_path)) skips blobs that did not change since the last run. Measured on the
     project's 2-core build machine (not extrapolated from a real 10 GB file), sha256 runs at about
@@ -201,6 +205,11 @@ removed:
       description: Blob files no remaining manifest references.
       type: list
       elements: str
+unsafe_links:
+  description: Why the store was refused (symlinks leading out of it); nothing was read or removed.
+  returned: when the store is refused
+  type: list
+  elements: str
 hashing:
   description: Blobs hashed, blobs taken from the cache, bytes hashed, the cache file.
   returned: success
@@ -239,6 +248,12 @@ def main():
     if not os.path.isdir(os.path.join(models_dir, 'manifests')):
         module.fail_json(msg='%s has no manifests/ folder: not an Ollama models directory (set models_dir to '
                              'the value of OLLAMA_MODELS)' % models_dir)
+    problems = model_store.unsafe_links(models_dir)
+    if problems:
+        module.fail_json(msg='Refusing to read the model store %s, nothing changed: %s. A symlink here would make '
+                             'the scan read, and state=enforce delete, files outside the store as root. Set '
+                             'models_dir to the real directory and replace symlinks in manifests/ and blobs/ '
+                             'by the files themselves.' % (models_dir, '; '.join(problems)), unsafe_links=problems)
     cache_path = default_cache_path(models_dir) if p['cache_path'] is None else p['cache_path']
     cache = model_store.HashCache(cache_path or None)
     try:
@@ -263,7 +278,7 @@ def main():
         if changed:
             try:
                 model_store.apply_removal(models_dir, plan)
-            except OSError as exc:
+            except (OSError, model_store.StoreError) as exc:
                 module.fail_json(msg='Removing unapproved models failed: %s' % exc, **result)
         if cache_path and p['verify_blobs']:
             try:
