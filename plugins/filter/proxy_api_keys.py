@@ -16,9 +16,14 @@ author:
 description:
   - Each key becomes the exact C(Authorization) header value OpenAI-compatible clients send,
     C(Bearer <key>), mapped to the key's name (what the access log shows, never the key).
+  - "The map entry is a case-sensitive regular expression (C(~^[Bb][Ee][Aa][Rr][Ee][Rr] <key>$),
+    the key escaped for PCRE): nginx compares plain C(map) strings without regard to letter case,
+    so a plain entry would accept the key in any case. The scheme word C(Bearer) matches in any
+    case (RFC 7235), the key only exactly."
   - Names must be 1-64 characters of C([A-Za-z0-9_.@-]) starting with a letter or digit; keys
     must be at least 24 characters of the token68 alphabet (C(A-Za-z0-9-._~+/=)), which
-    nginx can hold in a quoted map string without escaping. Names and keys must be unique.
+    nginx can hold in a quoted map string. Names and keys must be unique, and keys must differ
+    in more than letter case (the error names both entries, never the keys).
 positional: _input
 options:
   _input:
@@ -49,6 +54,9 @@ _value:
     header:
       description: The full Authorization header value that identifies this key.
       type: str
+    regex:
+      description: The case-sensitive PCRE that matches exactly this header (for a C(~) map entry).
+      type: str
 '''
 
 import re  # noqa: E402 (ansible-test wants the docs first)
@@ -57,10 +65,17 @@ from ansible.errors import AnsibleFilterError  # noqa: E402 (ansible-test wants 
 
 NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$')
 KEY = re.compile(r'^[A-Za-z0-9._~+/=-]{24,512}$')
+# Auth schemes are case-insensitive (RFC 7235); written as classes, the common subset of PCRE.
+SCHEME = '[Bb][Ee][Aa][Rr][Ee][Rr]'
+
+
+def pcre_escape(text):
+    """Escape every character PCRE could read as syntax (of the key alphabet: . and +)."""
+    return re.sub(r'([^A-Za-z0-9_~=/-])', r'\\\1', text)
 
 
 def proxy_api_keys(keys):
-    out, names, values = [], set(), set()
+    out, names, values, folded = [], set(), set(), {}
     for index, item in enumerate(keys or []):
         where = 'proxy_api_keys[%d]' % index
         if not isinstance(item, dict) or set(item) - {'name', 'key'}:
@@ -77,9 +92,13 @@ def proxy_api_keys(keys):
                                      'A-Z a-z 0-9 - . _ ~ + / =' % (where, name))
         if key in values:
             raise AnsibleFilterError('proxy_api_keys: %s (%s) reuses the key of another name' % (where, name))
+        if key.lower() in folded:
+            raise AnsibleFilterError('proxy_api_keys: the keys of %s and %s differ only in letter case; give one '
+                                     'of them a new key' % (folded[key.lower()], name))
         names.add(name)
         values.add(key)
-        out.append({'name': name, 'header': 'Bearer ' + key})
+        folded[key.lower()] = name
+        out.append({'name': name, 'header': 'Bearer ' + key, 'regex': '^%s %s$' % (SCHEME, pcre_escape(key))})
     return out
 
 

@@ -2,7 +2,9 @@
 
 import re
 import warnings
+from pathlib import Path
 
+import jinja2
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.aisec.ollama.plugins.filter.proxy_api_keys import proxy_api_keys
@@ -139,7 +141,8 @@ def test_short_salt_key_is_refused():
 
 def test_api_keys_become_bearer_header_entries():
     out = proxy_api_keys([{"name": "webui", "key": "sk-" + "a" * 30}])
-    assert out == [{"name": "webui", "header": "Bearer sk-" + "a" * 30}]
+    assert out == [{"name": "webui", "header": "Bearer sk-" + "a" * 30,
+                    "regex": "^[Bb][Ee][Aa][Rr][Ee][Rr] sk-" + "a" * 30 + "$"}]
 
 
 @pytest.mark.parametrize(("keys", "message"), [
@@ -166,3 +169,79 @@ def test_cidrs_are_normalised_and_deduplicated():
 def test_bad_cidr_names_the_variable_and_index(bad):
     with pytest.raises(AnsibleFilterError, match=re.escape("proxy_allowed_cidrs[1]")):
         proxy_cidrs(["127.0.0.0/8", bad])
+
+
+# --- proxy_api_keys: exact, case-sensitive matching in the rendered nginx map ----------------
+MAP_TEMPLATE = Path(__file__).resolve().parents[4] / "roles" / "proxy" / "templates" / "api-keys.map.j2"
+LAB_KEYS = [
+    {"name": "webui", "key": "lab-only-key-0123456789abcdefghij"},
+    {"name": "ci.bot", "key": "Ab.c+d/e=f~g_h-" + "Z9" * 6},  # every punctuation of the alphabet
+]
+
+
+def nginx_string(token):
+    """A double-quoted nginx token as nginx's parser hands it on: \\" \\' \\\\ unescaped, other \\x kept."""
+    assert token.startswith('"') and token.endswith('"'), token
+    return re.sub(r'\\(["\'\\])', r"\1", token[1:-1])
+
+
+def rendered_map(keys):
+    """(regex, name) pairs of the api-keys map include, rendered as the role renders it."""
+    # An nginx config file, not HTML: no autoescaping, like Ansible's template module.
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)  # noqa: S701
+    text = env.from_string(MAP_TEMPLATE.read_text()).render(proxy_site_api_keys=proxy_api_keys(keys))
+    entries = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        match = re.fullmatch(r'("(?:[^"\\]|\\.)*")\s+("(?:[^"\\]|\\.)*");', line)
+        assert match, line
+        source, name = nginx_string(match.group(1)), nginx_string(match.group(2))
+        # "~" = case-sensitive regex ("~*" would be case-insensitive; a plain string is too).
+        assert source.startswith("~") and not source.startswith("~*"), line
+        entries.append((re.compile(source[1:]), name))
+    return entries
+
+
+def nginx_map(entries, value):
+    """map's lookup for regex entries: the first that matches (pcre_exec = search), else default ""."""
+    return next((name for regex, name in entries if regex.search(value)), "")
+
+
+def test_map_entries_are_case_sensitive_regexes_of_the_exact_header():
+    entries = rendered_map(LAB_KEYS)
+    for item in LAB_KEYS:
+        key = item["key"]
+        assert nginx_map(entries, "Bearer " + key) == item["name"]
+        assert nginx_map(entries, "bearer " + key) == item["name"]  # the scheme word is case-insensitive
+        assert nginx_map(entries, "Bearer " + key.swapcase()) == ""
+        assert nginx_map(entries, "Bearer " + key.upper()) == ""
+        assert nginx_map(entries, "Bearer " + key + "x") == ""
+        assert nginx_map(entries, "Bearer " + key[:-1]) == ""
+        assert nginx_map(entries, "xBearer " + key) == ""
+        assert nginx_map(entries, "Bearer  " + key) == ""
+        assert nginx_map(entries, "Basic " + key) == ""
+
+
+def test_punctuation_in_keys_is_literal_in_the_regex():
+    entries = rendered_map(LAB_KEYS)
+    key = LAB_KEYS[1]["key"]
+    assert nginx_map(entries, "Bearer " + key.replace(".", "X")) == ""   # . is not "any character"
+    assert nginx_map(entries, "Bearer " + key.replace("+", "++")) == ""  # + is not "one or more"
+    assert nginx_map(entries, "Bearer " + key.replace("c+d", "ccd")) == ""   # + does not repeat the c
+
+
+def test_regex_uses_only_the_common_pcre_subset():
+    for regex, _name in rendered_map(LAB_KEYS):
+        body = regex.pattern
+        assert body.startswith("^[Bb][Ee][Aa][Rr][Ee][Rr] ") and body.endswith("$")
+        # Only literal characters, \. and \+ escapes after the scheme: nothing PCRE and Python read differently.
+        assert re.fullmatch(r"(?:[A-Za-z0-9_~=/-]|\\[.+])+", body[len("^[Bb][Ee][Aa][Rr][Ee][Rr] "):-1]), body
+
+
+def test_keys_differing_only_in_case_are_refused_naming_both_entries():
+    key = "lab-only-key-0123456789abcdefghij"
+    with pytest.raises(AnsibleFilterError, match="differ only in letter case") as err:
+        proxy_api_keys([{"name": "webui", "key": key}, {"name": "ci", "key": key.upper()}])
+    assert "webui" in str(err.value) and "ci" in str(err.value)
+    assert key not in str(err.value) and key.upper() not in str(err.value)

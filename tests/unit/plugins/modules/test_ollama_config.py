@@ -155,8 +155,8 @@ def test_proxy_credentials_are_masked_and_file_is_private(run, unit_dir):
 
 # --- secrets: proxy credentials never appear in a result, message, warning, diff or log line ----
 PROXY_USER = 'alice-proxyuser'
-PROXY_PASSWORD = 'Pa@ss:w/rd-S3cr3t'  # @ : / unencoded, as users do write them
-PROXY_URL = 'http://%s:%s@proxy.example:3128' % (PROXY_USER, PROXY_PASSWORD)
+PROXY_PASSWORD = 'Pa@ss:w/rd-S3cr3t'  # noqa: S105 - a test secret; @ : / unencoded, as users write them
+PROXY_URL = f'http://{PROXY_USER}:{PROXY_PASSWORD}@proxy.example:3128'
 OTHER_URL = 'http://bob:Other@Secret-42@proxy2.example:8080'
 FRAGMENTS = (PROXY_USER, 'Pa@ss', 'S3cr3t', 'w/rd', 'bob:', 'Other@', 'Secret-42')
 
@@ -165,7 +165,7 @@ def assert_no_secret(*outputs):
     for output in outputs:
         text = output if isinstance(output, str) else json.dumps(output, default=str)
         for fragment in FRAGMENTS:
-            assert fragment not in text, '%r shown in %s' % (fragment, text)
+            assert fragment not in text, f'{fragment!r} shown in {text}'
 
 
 def test_settings_is_no_log():
@@ -209,9 +209,9 @@ def test_password_with_at_colon_slash_is_masked_whole(run, unit_dir):
 
 
 @pytest.mark.parametrize('bad', [
-    '%s:%s@proxy.example:3128' % (PROXY_USER, PROXY_PASSWORD),        # no scheme
-    'ftp://%s:%s@proxy.example:3128' % (PROXY_USER, PROXY_PASSWORD),  # wrong scheme
-    'http://%s:Pa@ss S3cr3t@proxy.example' % PROXY_USER,             # a space
+    f'{PROXY_USER}:{PROXY_PASSWORD}@proxy.example:3128',        # no scheme
+    f'ftp://{PROXY_USER}:{PROXY_PASSWORD}@proxy.example:3128',  # wrong scheme
+    f'http://{PROXY_USER}:Pa@ss S3cr3t@proxy.example',             # a space
 ])
 def test_rejected_proxy_url_is_not_echoed(run, unit_dir, bad):
     result = run(dict(path=str(unit_dir / 'aisec.conf'), settings={'HTTPS_PROXY': bad}), fail=True)
@@ -223,8 +223,8 @@ def test_rejected_proxy_url_is_not_echoed(run, unit_dir, bad):
 @pytest.mark.parametrize('policy', ['fail', 'warn', 'takeover'])
 def test_conflicting_dropin_with_credentials_is_masked(run, unit_dir, policy):
     (unit_dir / 'override.conf').write_text(
-        '[Service]\nEnvironment="HTTPS_PROXY=%s" "OLLAMA_KEEP_ALIVE=1h"\nEnvironment=HTTP_PROXY=%s\n'
-        % (OTHER_URL, OTHER_URL))
+        f'[Service]\nEnvironment="HTTPS_PROXY={OTHER_URL}" "OLLAMA_KEEP_ALIVE=1h"\n'
+        f'Environment=HTTP_PROXY={OTHER_URL}\n')
     args = dict(path=str(unit_dir / 'aisec.conf'), settings={'HTTPS_PROXY': PROXY_URL, **SECURE}, conflicts=policy)
     result = run(args, fail=policy == 'fail', diff=True)
     assert result['conflicts'] and result['conflicts'][0]['value'] == 'http://********@proxy2.example:8080'
@@ -236,7 +236,7 @@ def test_conflicting_dropin_with_credentials_is_masked(run, unit_dir, policy):
 
 def test_secret_named_unknown_variable_is_masked(run, unit_dir):
     result = run(dict(path=str(unit_dir / 'aisec.conf'), settings={'MY_API_TOKEN': 'S3cr3t-token-value'}))
-    assert result['settings']['MY_API_TOKEN'] == '********'
+    assert result['settings']['MY_API_TOKEN'] == '********'  # noqa: S105
     assert_no_secret(result)
 
 
@@ -261,7 +261,7 @@ def test_invocation_and_log_line_hide_credentials_but_keep_the_rest(monkeypatch,
 
 
 def test_rejected_url_for_real_hides_credentials(monkeypatch, capsys, unit_dir):
-    bad = '%s:%s@proxy.example:3128' % (PROXY_USER, PROXY_PASSWORD)
+    bad = f'{PROXY_USER}:{PROXY_PASSWORD}@proxy.example:3128'
     args = dict(path=str(unit_dir / 'aisec.conf'), settings={'HTTPS_PROXY': bad})
     result, logged = run_for_real(monkeypatch, capsys, args)
     assert result['failed'] and 'not a proxy URL' in result['msg']

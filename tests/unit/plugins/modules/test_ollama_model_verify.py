@@ -126,7 +126,7 @@ def test_symlinked_models_dir_is_refused(run, store, tmp_path):
     link = tmp_path / 'models-link'
     link.symlink_to(store)
     result = run(args(link, tmp_path, allowed_models=['emu-tiny'], state='enforce'), fail=True)
-    assert 'models-link (models_dir) is a symlink to %s' % store in result['msg']
+    assert f'models-link (models_dir) is a symlink to {store}' in result['msg']
     assert (store / 'manifests' / 'registry.ollama.ai' / 'library' / 'rogue' / 'latest').exists()
 
 

@@ -464,7 +464,7 @@ def assert_no_secret(*outputs):
     for output in outputs:
         text = output if isinstance(output, str) else json.dumps(output, default=str)
         for fragment in ('S3cr3t', 'sk-VersionCheck', BASIC.split()[1]):
-            assert fragment not in text, '%r shown in %s' % (fragment, text)
+            assert fragment not in text, f'{fragment!r} shown in {text}'
 
 
 def test_headers_is_no_log():
@@ -475,7 +475,7 @@ def test_headers_is_no_log():
 def test_redirect_to_another_port_is_refused_and_gets_no_credentials(run, recorder, code):
     sink, sink_url = recorder()
     _front, front_url = recorder(routes={'/api/version': (code, sink_url + '/api/version')})
-    result = run(dict(SECRET_ARGS, url=front_url, url_username='audit', url_password='Basic-S3cr3t',
+    result = run(dict(SECRET_ARGS, url=front_url, url_username='audit', url_password='Basic-S3cr3t',  # noqa: S106
                       force_basic_auth=True), fail=True)
     assert 'another origin' in result['msg'] and sink_url in result['msg']
     assert sink.seen == []
