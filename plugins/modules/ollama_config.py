@@ -369,8 +369,8 @@ def main():
         where = ', '.join('%s line %d sets %s=%s' % (c.path, c.lineno, c.name, osets.redact(c.name, c.value))
                           for c in conflicts)
         secrets.fail('Later drop-ins override the settings of %s, nothing changed: %s. Remove those '
-                             'lines, or use conflicts=takeover (role: server_takeover_dropins: true).' % (path, where),
-                         **result)
+                     'lines, or use conflicts=takeover (role: server_takeover_dropins: true).' % (path, where),
+                     **result)
     if conflicts and p['conflicts'] == 'warn':
         for c in result['conflicts']:
             module.warn('%(path)s line %(line)d sets %(name)s=%(value)s and overrides this file' % c)
