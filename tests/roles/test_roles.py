@@ -152,7 +152,7 @@ ALWAYS = {
 
 
 def list_tasks(*args):
-    proc, _ = run_playbook("all_roles.yml", "--list-tasks", *args)
+    proc = run_playbook("all_roles.yml", "--list-tasks", *args)[0]
     assert proc.returncode == 0, proc.stderr
     tasks = []
     for line in proc.stdout.splitlines():
