@@ -22,7 +22,9 @@ from ansible_collections.aisec.ollama.plugins.module_utils import audit_tls, end
 
 DEFAULTS = {
     'timeout': 5.0,  # seconds per request
-    'target_deadline': 60.0,  # seconds for all requests to one target
+    # Seconds for all requests to one target, waits for rate limits included: the proxy role's
+    # default inference budget (10/min, burst 5) needs about two minutes for both passes.
+    'target_deadline': 300.0,
     'auth_headers': None,  # {'Authorization': ...}; None = no credentials
     'extra_headers': None,
     'validate_certs': True,
@@ -34,7 +36,10 @@ DEFAULTS = {
     'advisory_data': None,
 }
 
-_STATE_ORDER = ('open', 'blocked', 'error', 'absent')
+# A class is as open as its most open route; a route that could not be examined (rate limited, no
+# answer) keeps the class from being called blocked.
+_STATE_ORDER = ('open', 'rate_limited', 'error', 'blocked', 'absent')
+UNEXAMINED_STATES = ('rate_limited', 'error')
 _MAX_EVIDENCE = 6
 
 
@@ -74,6 +79,14 @@ class _Sweep:
         out = {}
         for name in endpoints.CLASSES:
             out[name] = _class_state([self.routes[r.name] for r in ap.probed_routes([name]) if r.name in self.routes])
+        return out
+
+    def unexamined(self, names=None):
+        """Route name -> why it was not examined (rate limited, no answer), for the given routes."""
+        out = {}
+        for name, state in self.routes.items():
+            if state in UNEXAMINED_STATES and (names is None or name in names):
+                out[name] = self.exchanges[name].error or state
         return out
 
     def of_class(self, name, state=None):
@@ -136,10 +149,12 @@ class TargetAudit:
         return result
 
     def _unreachable(self, first):
+        reason = unreachable_reason(first.error_kind, first.error)
         for check_id in af.CHECKS:
-            self.rec.skip(check_id, 'target unreachable: %s' % first.error)
+            self.rec.skip(check_id, reason)
         checks = self.rec.checks()
         return {'verdict': 'unreachable', 'error': first.error, 'error_kind': first.error_kind,
+                'examined': False, 'reason': reason,
                 'evidence': [first.evidence()], 'identified': False, 'identified_by': [],
                 'hidden_by_proxy': False, 'server_header': None, 'version': None, 'version_source': None,
                 'reachable': {'anonymous': {}, 'authenticated': None},
@@ -178,8 +193,18 @@ class TargetAudit:
         checks = self.rec.checks()
         findings = af.findings_of(checks)
         verdict = af.verdict(anon_classes, True, bool(identified_by), hidden, findings)
+        not_examined = self.anon.unexamined()
+        if self.auth:
+            not_examined.update(('%s (with credentials)' % n, why) for n, why in self.auth.unexamined().items())
+        if not_examined and verdict in ('restricted', 'hardened'):
+            # Routes not examined (with credentials too) could hide a finding: no "all clear".
+            verdict = 'incomplete'
+        reason = None
+        if verdict == 'incomplete':
+            reason = 'not examined: %s' % ', '.join('%s (%s)' % item for item in not_examined.items())
         return {
-            'verdict': verdict, 'error': None, 'error_kind': None,
+            'verdict': verdict, 'error': None, 'error_kind': None, 'examined': verdict != 'incomplete',
+            'reason': reason, 'not_examined': not_examined, 'rate_limited': self.client.rate_limited,
             'identified': bool(identified_by), 'identified_by': identified_by, 'hidden_by_proxy': hidden,
             'server_header': first.header('server'),
             'version': version, 'version_source': source if version else None,
@@ -221,8 +246,11 @@ class TargetAudit:
                 self.rec.fail(check_id, _evidence(opened),
                               detail='open: %s' % ', '.join(
                                   r.name for r in ap.probed_routes([name]) if self.anon.routes.get(r.name) == 'open'))
-            elif state == 'error':
-                self.rec.error(check_id, 'no answer within the timeout', _evidence(self.anon.of_class(name)))
+            elif state in UNEXAMINED_STATES:
+                names = [r.name for r in ap.probed_routes([name])]
+                why = self.anon.unexamined(names)
+                self.rec.error(check_id, 'not examined: %s' % '; '.join('%s: %s' % item for item in why.items()),
+                               _evidence([self.anon.exchanges[n] for n in why]))
             else:
                 self.rec.ok(check_id, _evidence(self.anon.of_class(name)[:2]), detail=state)
 
@@ -230,7 +258,7 @@ class TargetAudit:
         ex = self.anon.exchanges.get('version')
         if source == 'anonymous' and version:
             self.rec.fail('disclosure.version', _evidence([ex]), detail='version %s' % version)
-        elif ex is not None and ex.status is None and ex.error_kind != 'closed':
+        elif ex is not None and self.anon.routes.get('version') in UNEXAMINED_STATES:
             self.rec.error('disclosure.version', ex.error, _evidence([ex]))
         else:
             self.rec.ok('disclosure.version', _evidence([ex] if ex is not None else []))
@@ -296,10 +324,14 @@ class TargetAudit:
             return
         ex = self.client.request('GET', self.target.base_path + '/', scheme='http', port=port)
         location = ex.header('location') or ''
-        if ex.status is None:
+        if ex.status is None and ex.error_kind in ap.CLOSED_KINDS + ('closed',):
             detail = 'nothing answers plain HTTP on port %d (%s)' % (port, ex.error)
             self.rec.ok('tls.plaintext', _evidence([ex]), detail=detail)
             self.rec.ok('tls.no_https_redirect', _evidence([ex]), detail=detail)
+        elif ex.status is None or ex.status == 429:
+            detail = 'port %d not examined: %s' % (port, ex.error)
+            self.rec.error('tls.plaintext', detail, _evidence([ex]))
+            self.rec.error('tls.no_https_redirect', detail, _evidence([ex]))
         elif ex.status in (301, 302, 307, 308) and location.startswith('https://'):
             self.rec.ok('tls.plaintext', _evidence([ex]), detail='redirect to %s' % location)
             self.rec.ok('tls.no_https_redirect', _evidence([ex]), detail='redirect to %s' % location)
@@ -383,10 +415,14 @@ class TargetAudit:
         auth = list(self.auth.exchanges.values())
         opened = [ex for name, ex in self.auth.exchanges.items() if self.auth.routes[name] == 'open']
         refused = [ex for ex in auth if ex.status == 401]
+        unexamined = self.auth.unexamined()
         if opened:
             self.rec.ok('auth.credentials_rejected', _evidence(opened[:1]))
         elif refused:
             self.rec.fail('auth.credentials_rejected', _evidence(refused[:2]), detail='401 with credentials')
+        elif unexamined:
+            self.rec.error('auth.credentials_rejected', 'not examined: %s' % '; '.join(
+                '%s: %s' % item for item in unexamined.items()), _evidence([self.auth.exchanges[n] for n in unexamined]))
         else:
             self.rec.ok('auth.credentials_rejected', _evidence(auth[:1]), detail='accepted, but no route opens')
         profile = self.opts['expected_profile']
@@ -404,11 +440,22 @@ class TargetAudit:
                           severity=max(worst, 'high', key=af.severity_rank),
                           detail='profile %s does not open: %s' % (profile, ', '.join(beyond)))
         else:
-            self.rec.ok('auth.beyond_profile', detail='only routes of profile %s answer' % profile)
+            outside = [n for n in unexamined if n not in allowed and n != 'banner']
+            if outside:
+                self.rec.error('auth.beyond_profile', 'not examined: %s' % '; '.join(
+                    '%s: %s' % (n, unexamined[n]) for n in outside),
+                    _evidence([self.auth.exchanges[n] for n in outside]))
+            else:
+                self.rec.ok('auth.beyond_profile', detail='only routes of profile %s answer' % profile)
         closed = [name for name in self.auth.routes if name in allowed and self.auth.routes[name] == 'blocked']
+        inside = [n for n in unexamined if n in allowed]
         if closed:
             self.rec.fail('auth.profile_closed', _evidence([self.auth.exchanges[n] for n in closed]),
-                          detail='closed: %s' % ', '.join(closed))
+                          detail='closed: %s' % ', '.join(closed) + (
+                              '; not examined: %s' % ', '.join(inside) if inside else ''))
+        elif inside:
+            self.rec.error('auth.profile_closed', 'not examined: %s' % '; '.join(
+                '%s: %s' % (n, unexamined[n]) for n in inside), _evidence([self.auth.exchanges[n] for n in inside]))
         else:
             self.rec.ok('auth.profile_closed')
 
@@ -419,7 +466,7 @@ class TargetAudit:
         allowed = ex.header('access-control-allow-origin')
         if allowed in (origin, '*') and ex.status is not None and ex.status < 400:
             self.rec.fail('cors.origin_reflected', _evidence([ex], 'Access-Control-Allow-Origin: %s' % allowed))
-        elif ex.status is None and ex.error_kind not in ('closed',):
+        elif (ex.status is None and ex.error_kind not in ('closed',)) or ex.status == 429:
             self.rec.error('cors.origin_reflected', ex.error, _evidence([ex]))
         else:
             self.rec.ok('cors.origin_reflected', _evidence([ex], 'Access-Control-Allow-Origin: %s' % allowed))
@@ -430,7 +477,7 @@ class TargetAudit:
         ex = self.client.request('GET', path, host_header=host, note='Host: %s' % host)
         if ap.judge('json:version', ex) == 'open':
             self.rec.fail('rebinding.foreign_host', _evidence([ex]))
-        elif ex.status is None and ex.error_kind not in ('closed',):
+        elif (ex.status is None and ex.error_kind not in ('closed',)) or ex.status == 429:
             self.rec.error('rebinding.foreign_host', ex.error, _evidence([ex]))
         else:
             self.rec.ok('rebinding.foreign_host', _evidence([ex]))
@@ -446,7 +493,7 @@ class TargetAudit:
         seen_open = 0
         last = None
         for sent in range(1, count + 1):
-            last = self.client.request(method, path, body=body, authenticated=authenticated,
+            last = self.client.request(method, path, body=body, authenticated=authenticated, pace=False,
                                        note='model %s (%d/%d)' % (body['model'], sent, count))
             if last.status == 429:
                 self.rec.ok('rate_limit.missing', _evidence([last], '429 after %d request(s)' % sent))
@@ -460,6 +507,15 @@ class TargetAudit:
                                                           % (seen_open, count)))
         else:
             self.rec.skip('rate_limit.missing', 'inference is not reachable with the identity used')
+
+
+def unreachable_reason(kind, error):
+    """What a target that gave no HTTP answer means, in words: only a refused port is closed."""
+    if kind in ap.CLOSED_KINDS:
+        return 'closed: %s (nothing listens on the port, or a firewall rejects)' % error
+    if kind == 'closed':
+        return 'not examined: the connection was closed before any answer (%s)' % error
+    return 'not examined: %s (%s)' % (ap.UNEXAMINED.get(kind, 'no answer'), error)
 
 
 def _compact(checks):

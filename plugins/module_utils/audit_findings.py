@@ -20,7 +20,7 @@ from ansible_collections.aisec.ollama.plugins.module_utils import endpoints
 
 SEVERITIES = ('info', 'low', 'medium', 'high', 'critical')
 STATUSES = ('fail', 'pass', 'skip', 'error')
-VERDICTS = ('exposed', 'restricted', 'hardened', 'unreachable', 'not_ollama')
+VERDICTS = ('exposed', 'restricted', 'hardened', 'incomplete', 'unreachable', 'not_ollama')
 
 Fix = collections.namedtuple('Fix', 'role variables text')
 
@@ -202,6 +202,8 @@ def verdict(reachable, answered, identified, hidden, findings):
     - unreachable: nothing answered at the HTTP level;
     - not_ollama: something answered, but neither Ollama nor an authenticating proxy;
     - exposed: an anonymous client reaches any class beyond the banner;
+    - incomplete: nothing found open, but a class could not be examined (still 429 after pacing, or
+      no answer): never called restricted or hardened;
     - restricted: closed to anonymous clients, but a finding of medium or worse remains;
     - hardened: closed, and nothing worse than low.
     """
@@ -211,6 +213,8 @@ def verdict(reachable, answered, identified, hidden, findings):
         return 'not_ollama'
     if any(state == 'open' for name, state in reachable.items() if name != 'banner'):
         return 'exposed'
+    if any(state in ('rate_limited', 'error') for state in reachable.values()):
+        return 'incomplete'
     if any(severity_rank(f['severity']) >= severity_rank('medium') for f in findings):
         return 'restricted'
     return 'hardened'

@@ -16,6 +16,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import collections
+import email.utils
+import errno
 import hashlib
 import http.client
 import ipaddress
@@ -96,24 +98,55 @@ def absent_model(target):
     return 'aisec-audit-absent-%s' % digest  # hex digits: never ends in "cloud"
 
 
+# The clock and the sleep of the audit (tests replace both with a virtual clock).
+_clock = time.monotonic
+_sleep = time.sleep
+
+
 class Deadline:
     """Time budget of one target; each request gets min(timeout, what is left)."""
 
     def __init__(self, seconds):
-        self.end = time.monotonic() + seconds
+        self.end = _clock() + seconds
 
     def remaining(self):
-        return self.end - time.monotonic()
+        return self.end - _clock()
+
+
+# Waits after a 429 without Retry-After: the first, the longest, and the growth per further 429.
+RATE_WAIT_FIRST = 1.0
+RATE_WAIT_MAX = 30.0
+RATE_WAIT_GROWTH = 2.0
+RETRY_AFTER_MAX = 120.0  # a Retry-After longer than this is not waited for
+
+# Error kinds that mean nothing was examined (never "closed"), and what they mean.
+UNEXAMINED = collections.OrderedDict([
+    ('dns', 'the host name does not resolve'),
+    ('no_route', 'no route to the host (network or host unreachable)'),
+    ('timeout', 'no answer within the timeout (dropped or down)'),
+    ('tls', 'the TLS handshake failed'),
+    ('deadline', 'the per-target deadline ran out'),
+    ('rate_limited', 'rate limited (429) after pacing within the deadline'),
+    ('protocol', 'an answer that is not HTTP'),
+    ('network', 'a network error'),
+    ('internal', 'an internal error of the audit'),
+])
+# What an outsider may call closed: the port refuses connections. (A connection accepted and then
+# closed without any answer, nginx's 444, is the proxy refusing the request: "blocked".)
+CLOSED_KINDS = ('refused',)
 
 
 class Exchange:
     """One request and what came back (status None when nothing did, with ``error`` saying why)."""
 
-    __slots__ = ('authenticated', 'body', 'error', 'error_kind', 'headers', 'method', 'note', 'path', 'status')
+    __slots__ = ('authenticated', 'body', 'error', 'error_kind', 'headers', 'method', 'note', 'path', 'status',
+                 'rate_limited', 'waited')
 
     def __init__(self, method, path, authenticated=False, note=None):
         self.method, self.path, self.authenticated, self.note = method, path, authenticated, note
         self.status, self.headers, self.body, self.error, self.error_kind = None, {}, b'', None, None
+        self.rate_limited = 0  # 429s met (and waited out) before this answer
+        self.waited = 0.0  # seconds waited for the rate limit
 
     def header(self, name):
         return self.headers.get(name.lower())
@@ -137,18 +170,29 @@ class Exchange:
             item['request'] += ' ' + self.note
         if self.error:
             item['error'] = self.error
+        if self.rate_limited:
+            item['rate_limited'] = '%d x 429, waited %.0f s' % (self.rate_limited, self.waited)
         if detail:
             item['detail'] = detail
         return item
 
 
+_NO_ROUTE = (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTDOWN)
+
+
 def _classify_error(exc):
+    """(kind, text) of a failed request. Only ``refused`` means the port is closed; ``closed`` is a
+    connection accepted and then closed without an answer (a proxy refusing the request, nginx 444)."""
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return 'timeout', 'timed out'
     if isinstance(exc, socket.gaierror):
         return 'dns', 'host name does not resolve: %s' % exc
     if isinstance(exc, ConnectionRefusedError):
         return 'refused', 'connection refused'
+    if isinstance(exc, OSError) and getattr(exc, 'errno', None) in _NO_ROUTE:
+        # An ICMP "administratively prohibited" arrives as EHOSTUNREACH too: it cannot be told
+        # from a host that is down, so it is never called closed.
+        return 'no_route', 'no route to host: %s' % (exc.strerror or exc)
     if isinstance(exc, ssl.SSLError):
         return 'tls', 'TLS failure: %s' % (getattr(exc, 'reason', None) or exc)
     if isinstance(exc, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)):
@@ -188,9 +232,45 @@ class Client:
         self.insecure_context = unverified_context()
         self.secure_context = secure_context
         self.sent = 0
+        self.rate_limited = 0  # 429s met
+        self.rate_wait = RATE_WAIT_FIRST  # first wait after a 429 without Retry-After (learned)
 
     def request(self, method, path, body=None, headers=None, authenticated=False, host_header=None,
-                scheme=None, port=None, note=None):
+                scheme=None, port=None, note=None, pace=True):
+        """One probe. A 429 is waited out (Retry-After when given, else growing waits) and the
+        request sent again, within the deadline; ``pace=False`` returns the first answer as it is.
+        A probe still answered 429 has ``error_kind`` ``rate_limited``: never "closed"."""
+        ex = self._once(method, path, body, headers, authenticated, host_header, scheme, port, note)
+        count, waits, waited, wait = 0, 0, 0.0, 0.0
+        while pace and ex.status == 429:
+            count += 1
+            given = _retry_after(ex.header('retry-after'))
+            if given is not None:
+                wait = given
+            else:
+                wait = self.rate_wait if count == 1 else min(RATE_WAIT_MAX, wait * RATE_WAIT_GROWTH)
+            if wait > RETRY_AFTER_MAX or wait >= self.deadline.remaining() - min(self.timeout, 1.0):
+                break
+            _sleep(wait)
+            waits, waited = waits + 1, waited + wait
+            ex = self._once(method, path, body, headers, authenticated, host_header, scheme, port, note)
+            if ex.status != 429 and given is None:
+                # Where the next 429 starts: the wait that worked, a little shorter when it was the
+                # first (so the pace follows the server's refill interval instead of only growing).
+                self.rate_wait = max(RATE_WAIT_FIRST, wait * (0.75 if count == 1 else 1.0))
+        ex.rate_limited, ex.waited = count, waited
+        self.rate_limited += count
+        if ex.status == 429:
+            ex.error_kind = 'rate_limited'
+            if pace:
+                ex.error = '429 Too Many Requests after %d wait(s), %.0f s in all (%s)' % (
+                    waits, waited,
+                    'Retry-After: %s' % ex.header('retry-after') if ex.header('retry-after') else 'no Retry-After')
+            else:
+                ex.error = '429 Too Many Requests'
+        return ex
+
+    def _once(self, method, path, body, headers, authenticated, host_header, scheme, port, note):
         full_path = self.target.base_path + path if scheme is None else path
         ex = Exchange(method, full_path, authenticated, note)
         remaining = self.deadline.remaining()
@@ -235,6 +315,22 @@ class Client:
         finally:
             conn.close()
         return ex
+
+
+def _retry_after(value):
+    """Seconds of a Retry-After header (delay-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 Probe = collections.namedtuple('Probe', 'method suffix body expect')
@@ -307,11 +403,14 @@ def _ollama_error_text(ex):
 
 
 def judge(expect, ex):
-    """``open`` (Ollama's own answer), ``blocked`` (anything else answered or the connection was
-    closed), ``absent`` (Ollama without that route: Go's plain 404) or ``error`` (no answer)."""
+    """``open`` (Ollama's own answer), ``blocked`` (anything else answered, or the connection was
+    accepted and closed without an answer), ``absent`` (Ollama without that route: Go's plain 404),
+    ``rate_limited`` (still 429 after pacing: not examined) or ``error`` (no answer: not examined)."""
     if ex.status is None:
         return 'blocked' if ex.error_kind == 'closed' else 'error'
     status = ex.status
+    if status == 429:
+        return 'rate_limited'
     if expect == 'banner':
         return 'open' if status == 200 and ex.text().strip() == 'Ollama is running' else 'blocked'
     if expect.startswith('json:') and status == 200 and ex.is_json():

@@ -36,12 +36,20 @@ class Summary:
         self.severities = collections.OrderedDict((s, 0) for s in reversed(af.SEVERITIES))
         self.by_id = collections.Counter()
         self.open_classes = collections.OrderedDict((c, 0) for c in endpoints.CLASSES)
+        self.not_examined = collections.Counter()  # why targets went unexamined (or partly so)
+        self.rate_limited = 0
         self.requests = 0
 
     def add(self, result):
         self.targets += 1
         self.verdicts[result['verdict']] += 1
         self.requests += result.get('requests') or 0
+        if result['verdict'] == 'unreachable':
+            self.not_examined[result.get('error_kind') or 'unknown'] += 1
+        elif result['verdict'] == 'incomplete':
+            self.not_examined['incomplete'] += 1
+        if result.get('rate_limited'):
+            self.rate_limited += 1
         for finding in result.get('findings') or []:
             self.severities[finding['severity']] += 1
             self.by_id[finding['id']] += 1
@@ -58,6 +66,8 @@ class Summary:
             'findings_by_id': dict(sorted(self.by_id.items())),
             'anonymously_open_classes': dict(self.open_classes),
             'worst_severity': worst,
+            'not_examined': dict(sorted(self.not_examined.items())),
+            'rate_limited_targets': self.rate_limited,
             'requests': self.requests,
         }
 
@@ -80,22 +90,38 @@ def _open_classes(result, identity):
     return ', '.join(n for n, s in states.items() if s == 'open') or '-'
 
 
+def _not_examined(result):
+    names = sorted((result.get('not_examined') or {}).keys())
+    if result['verdict'] == 'unreachable':
+        return _md(result.get('error_kind') or 'unreachable')
+    return _md(', '.join(names)) if names else '-'
+
+
 def render_markdown(results, summary):
     lines = ['# Ollama endpoint audit', '',
              '%d target(s): %s.' % (summary['targets'], ', '.join(
-                 '%d %s' % (n, v) for v, n in summary['verdicts'].items() if n) or 'none'), '',
-             '| target | verdict | version | open anonymously | open with credentials | findings |',
-             '|---|---|---|---|---|---|']
+                 '%d %s' % (n, v) for v, n in summary['verdicts'].items() if n) or 'none'), '']
+    unexamined = sum(summary['verdicts'].get(v, 0) for v in ('unreachable', 'incomplete'))
+    if unexamined:
+        lines += ['**%d target(s) were not (fully) examined**: nothing is known about what they do not show '
+                  '(unreachable or incomplete is never "closed").' % unexamined, '']
+    lines += ['| target | verdict | version | open anonymously | open with credentials | not examined | findings |',
+              '|---|---|---|---|---|---|---|']
     for r in results:
-        lines.append('| %s | **%s** | %s | %s | %s | %d |' % (
+        lines.append('| %s | **%s** | %s | %s | %s | %s | %d |' % (
             _md(r['url']), r['verdict'], _md(r.get('version')), _open_classes(r, 'anonymous'),
             _open_classes(r, 'authenticated') if (r.get('reachable') or {}).get('authenticated') else '-',
-            len(r.get('findings') or [])))
+            _not_examined(r), len(r.get('findings') or [])))
     for r in results:
         lines += ['', '## %s: %s' % (r['url'], r['verdict']), '']
         if r.get('error'):
-            lines.append('Unreachable: %s' % r['error'])
+            lines.append('Unreachable: %s' % _md(r.get('reason') or r['error']))
             continue
+        if r.get('not_examined'):
+            lines.append('Not examined (never counted as closed):')
+            for name, why in sorted(r['not_examined'].items()):
+                lines.append('- `%s`: %s' % (name, _md(why)))
+            lines.append('')
         if not r['findings']:
             lines.append('No findings.')
         for f in r['findings']:
@@ -172,7 +198,10 @@ def render_junit(results, summary):
             elif c['status'] == 'skip':
                 ET.SubElement(case, 'skipped', message=c.get('detail') or '')
         if r.get('error'):
-            ET.SubElement(suite, 'system-out').text = 'unreachable: %s' % r['error']
+            ET.SubElement(suite, 'system-out').text = 'unreachable: %s' % (r.get('reason') or r['error'])
+        elif r.get('not_examined'):
+            ET.SubElement(suite, 'system-out').text = 'not examined: ' + '; '.join(
+                '%s: %s' % item for item in sorted(r['not_examined'].items()))
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding='unicode') + '\n'
 
 

@@ -25,7 +25,17 @@ description:
     C(GET /api/experimental/model-recommendations)."
   - "A route counts as reachable only when Ollama itself answers (its 404 C(not found) JSON, its
     400 C(missing request body), a 200 of the expected shape). A proxy's 401, 403, 404 page or a
-    closed connection counts as blocked."
+    connection accepted and closed without an answer (nginx's 444) counts as blocked."
+  - "Nothing that was not seen is called closed: a host name that does not resolve, no route to the
+    host, a timeout, a TLS failure or a 429 that outlasts the pacing are results of their own
+    (C(error_kind) V(dns), V(no_route), V(timeout), V(tls), V(rate_limited)), never blocked. Only a
+    refused connection (C(error_kind=refused)) means the port is closed."
+  - "A 429 answer is waited out and the request sent again: the C(Retry-After) header when the
+    server sends one (up to 120 s), otherwise growing waits that learn the server's refill
+    interval, all within O(target_deadline). A route still answered 429 is V(rate_limited) and the
+    target's verdict cannot be V(restricted) or V(hardened) (it is V(incomplete) unless something
+    is open). Rate limits count anonymous requests too (nginx limits before it authenticates), so
+    the authenticated pass shares the budget the anonymous pass used."
   - "Checks: identity (banner, C(/api/version), C(/api/tags)); anonymous reach per endpoint class
     (banner, read, inference, compat, management, account, experimental, as defined once in the
     collection's C(endpoints) module_utils); version disclosure and the advisories for that
@@ -33,8 +43,8 @@ description:
     HSTS); authentication (401 challenge, credentials accepted, routes open with credentials
     against O(expected_profile)); CORS (a foreign Origin allowed); DNS rebinding (a foreign Host
     answered); optionally a rate-limit check."
-  - Each target gets a verdict (V(exposed), V(restricted), V(hardened), V(unreachable),
-    V(not_ollama)) and findings with id, severity, title, evidence (request sent, status seen) and
+  - Each target gets a verdict (V(exposed), V(restricted), V(hardened), V(incomplete),
+    V(unreachable), V(not_ollama)) and findings with id, severity, title, evidence (request sent, status seen) and
     remediation naming the aisec.ollama role and variables that fix it.
   - Targets are audited by a bounded worker pool; a target that never answers costs at most
     O(timeout) per request and O(target_deadline) in total, and never stalls the others.
@@ -104,10 +114,14 @@ options:
     default: 5
   target_deadline:
     description:
-      - Seconds all requests to one target may take together. Checks left when it runs out are
-        reported as errors.
+      - Seconds all requests to one target may take together, waits for rate limits (429)
+        included. Checks left when it runs out are reported as errors, and routes not examined
+        make the verdict V(incomplete).
+      - The default leaves room for the C(aisec.ollama.proxy) role's default limits (inference
+        10 requests a minute, burst 5, per client address), which an audit with credentials
+        meets: about two minutes for such a target. Raise it for stricter limits.
     type: float
-    default: 60
+    default: 300
   concurrency:
     description:
       - Targets audited at the same time (worker threads).
@@ -137,16 +151,17 @@ options:
   rate_limit_probes:
     description:
       - Opt-in rate-limit check. Sends this many inference requests with a model name that does
-        not exist and expects a 429 before the last one. V(0) does not check.
+        not exist and expects a 429 before the last one (these are not paced). V(0) does not check.
       - Uses the credentials when given.
     type: int
     default: 0
   fail_on_verdicts:
     description:
       - Fail the task (after writing the reports) when any target gets one of these verdicts.
+      - Add V(unreachable) and V(incomplete) to fail when a target could not be (fully) examined.
     type: list
     elements: str
-    choices: [exposed, restricted, hardened, unreachable, not_ollama]
+    choices: [exposed, restricted, hardened, incomplete, unreachable, not_ollama]
     default: []
   report_json:
     description:
@@ -239,12 +254,36 @@ targets:
       type: str
       sample: http://10.0.0.5:11434
     verdict:
-      description: V(exposed), V(restricted), V(hardened), V(unreachable) or V(not_ollama).
+      description: >-
+        V(exposed) (an anonymous client reaches more than the banner), V(restricted), V(hardened),
+        V(incomplete) (nothing open was seen but some class could not be examined: rate limited or
+        no answer), V(unreachable) (no HTTP answer at all; see C(error_kind)) or V(not_ollama).
       type: str
       sample: exposed
     error:
       description: Why the target is unreachable (null otherwise).
       type: str
+    error_kind:
+      description: >-
+        Why nothing answered: V(refused) (the port is closed), V(dns) (the name does not resolve),
+        V(no_route), V(timeout), V(tls), V(closed) (connection closed without an answer),
+        V(rate_limited), V(deadline), V(protocol), V(network) or V(internal). Null when the target answered.
+      type: str
+      sample: dns
+    examined:
+      description: False when the target, or some endpoint class of it, could not be examined.
+      type: bool
+    reason:
+      description: In words, what could not be examined and why (null when everything was).
+      type: str
+      sample: 'not examined: the host name does not resolve (host name does not resolve: ...)'
+    not_examined:
+      description: Route name -> why it was not examined (rate limited after pacing, no answer).
+      type: dict
+      sample: {generate (with credentials): '429 Too Many Requests after 6 wait(s), 250 s in all (no Retry-After)'}
+    rate_limited:
+      description: 429 answers met (each waited out or, at the end, reported).
+      type: int
     identified:
       description: Whether the answers identify Ollama (anonymously or with credentials).
       type: bool
@@ -262,8 +301,9 @@ targets:
     reachable:
       description: >-
         Per identity (C(anonymous), C(authenticated)), the state of each endpoint class:
-        V(open), V(blocked), V(absent) (Ollama without the route) or V(error). C(authenticated)
-        is null without credentials.
+        V(open), V(blocked), V(absent) (Ollama without the route), V(rate_limited) (still 429
+        after pacing) or V(error) (no answer). Only V(blocked) and V(absent) mean closed.
+        C(authenticated) is null without credentials.
       type: dict
       sample: {anonymous: {banner: open, read: open, management: open}, authenticated: null}
     routes:
@@ -318,9 +358,11 @@ summary:
   type: dict
   sample:
     targets: 2
-    verdicts: {exposed: 1, restricted: 0, hardened: 1, unreachable: 0, not_ollama: 0}
+    verdicts: {exposed: 1, restricted: 0, hardened: 1, incomplete: 0, unreachable: 0, not_ollama: 0}
     findings_by_severity: {critical: 1, high: 5, medium: 3, low: 1, info: 1}
     worst_severity: critical
+    not_examined: {}
+    rate_limited_targets: 1
 reports:
   description: Report files, with whether each changed.
   returned: success
@@ -360,7 +402,7 @@ def argument_spec():
         headers=dict(type='dict'),
         expected_profile=dict(type='str', choices=list(endpoints.PROFILES)),
         timeout=dict(type='float', default=5),
-        target_deadline=dict(type='float', default=60),
+        target_deadline=dict(type='float', default=300),
         concurrency=dict(type='int', default=32),
         validate_certs=dict(type='bool', default=True),
         ca_path=dict(type='path'),
@@ -436,9 +478,10 @@ def _advisory_data(module, params):
 
 def _internal_error(target, exc, text):
     del exc
+    error = 'internal error of the audit (please report): %s' % text.strip().splitlines()[-1]
     return {'target': target.raw, 'url': ap.target_url(target), 'verdict': 'unreachable',
-            'error': 'internal error of the audit (please report): %s' % text.strip().splitlines()[-1],
-            'error_kind': 'internal', 'findings': [], 'checks': [], 'reachable': {'anonymous': {}}}
+            'error': error, 'error_kind': 'internal', 'examined': False, 'reason': 'not examined: %s' % error,
+            'findings': [], 'checks': [], 'reachable': {'anonymous': {}}}
 
 
 def main():

@@ -6,7 +6,9 @@ Against the Ollama emulator exposed, and behind a small reverse proxy (tests/uni
 servers.py) with basic auth, bearer keys, deny rules, a profile, TLS, HSTS, CORS and a rate limit.
 """
 
+import errno
 import os
+import socket
 import sys
 import time
 
@@ -241,7 +243,7 @@ def test_rate_limit_is_opt_in(gateway):
     assert status(audit(gateway().url, auth_headers=BASIC), 'rate_limit.missing') == 'skip'
 
 
-def test_rate_limit_answering_429_passes(gateway):
+def test_rate_limit_answering_429_passes(gateway, clock):
     result = audit(gateway(rate_limit=3).url, auth_headers=BASIC, rate_limit_probes=10)
     check = next(c for c in result['checks'] if c['id'] == 'rate_limit.missing')
     assert check['status'] == 'pass'
@@ -365,3 +367,131 @@ def test_deadline_bounds_a_target_that_answers_slowly(exposed):
     errors = [c for c in result['checks'] if c['status'] == 'error']
     assert result['duration'] < 1.5
     assert result['verdict'] in ('exposed', 'unreachable') or errors
+
+
+# -- rate limits: a 429 is "rate limited", never "closed" --------------------------------------
+
+class VirtualClock:
+    """Monotonic time that the audit's sleeps advance at once (the fake proxy reads it too)."""
+
+    def __init__(self):
+        self.offset = 0.0
+        self.sleeps = []
+
+    def now(self):
+        return time.monotonic() + self.offset
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.offset += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    virtual = VirtualClock()
+    monkeypatch.setattr(ap, '_clock', virtual.now)
+    monkeypatch.setattr(ap, '_sleep', virtual.sleep)
+    return virtual
+
+
+def test_proxy_with_the_roles_default_limits_is_audited_correctly_with_credentials(gateway, clock):
+    # nginx's limit_req with the proxy role's defaults (inference 10r/m burst 5, read 60r/m burst
+    # 20, management 6r/m burst 2), counting anonymous requests too: the authenticated pass meets
+    # 429 on inference after the anonymous pass used the budget. Paced, it sees the profile open.
+    limiter = servers.NginxLimiter(clock=clock.now)
+    result = audit(gateway(limiter=limiter).url, auth_headers=BASIC, expected_profile='inference')
+    assert limiter.refused > 0 and result['rate_limited'] > 0  # the limits were really met
+    assert result['reachable']['authenticated']['inference'] == 'open'
+    assert result['reachable']['authenticated']['compat'] == 'open'
+    assert 'rate_limited' not in result['routes']['anonymous'].values()
+    assert 'rate_limited' not in result['routes']['authenticated'].values()
+    assert status(result, 'auth.profile_closed') == 'pass'
+    assert status(result, 'exposure.inference') == 'pass'
+    assert result['verdict'] in ('restricted', 'hardened')
+    assert result['not_examined'] == {}
+    assert sum(clock.sleeps) < audit_checks.DEFAULTS['target_deadline'] - 30, sum(clock.sleeps)
+
+
+def test_proxy_with_the_roles_default_limits_is_audited_correctly_anonymously(gateway, clock):
+    limiter = servers.NginxLimiter(clock=clock.now)
+    result = audit(gateway(limiter=limiter).url)
+    assert limiter.refused > 0
+    assert set(result['routes']['anonymous'].values()) <= {'blocked'}, result['routes']['anonymous']
+    assert result['verdict'] in ('restricted', 'hardened')
+
+
+def test_real_waits_follow_an_nginx_limit(gateway):
+    # No virtual clock: the audit really sleeps (a fast limit: one request every 0.5 s, burst 2).
+    limiter = servers.NginxLimiter({'inference': ('120r/m', 2), 'read': ('600r/m', 20)})
+    result = audit(gateway(limiter=limiter).url, auth_headers=BEARER, expected_profile='inference')
+    assert limiter.refused > 0
+    assert result['reachable']['authenticated']['inference'] == 'open'
+    assert status(result, 'auth.profile_closed') == 'pass'
+
+
+def test_a_429_that_outlasts_the_deadline_is_rate_limited_never_closed(gateway, clock):
+    # The fixture's count limit never refills: everything after the third inference request is 429.
+    result = audit(gateway(rate_limit=3).url, auth_headers=BASIC, expected_profile='inference',
+                   target_deadline=120)
+    routes = result['routes']['authenticated']
+    assert [routes[r] for r in ('generate', 'chat', 'embed')] == ['open', 'open', 'open']
+    assert routes['embeddings'] == 'rate_limited'  # the fixture counts the inference class only
+    assert status(result, 'auth.profile_closed') == 'error'
+    assert 'not examined' in next(c['detail'] for c in result['checks'] if c['id'] == 'auth.profile_closed')
+    assert result['verdict'] == 'incomplete'
+    assert any('(with credentials)' in name for name in result['not_examined'])
+    assert sum(clock.sleeps) <= 120
+
+
+def test_anonymous_inference_still_rate_limited_makes_the_verdict_incomplete(servers_started, clock):
+    # A proxy that hides Ollama (401) and answers 429 for good on some routes.
+    answers = [(401, b'<html>401</html>', [('Content-Type', 'text/html'), ('WWW-Authenticate', 'Basic realm="x"')])] * 8
+    answers += [(429, b'<html>429 Too Many Requests</html>', [('Content-Type', 'text/html')])]
+    result = audit(servers_started(servers.Scripted(answers)).url, target_deadline=60)
+    assert result['verdict'] == 'incomplete'
+    assert result['examined'] is False
+    assert 'rate_limited' in result['reachable']['anonymous'].values()
+    assert any(c['status'] == 'error' and c['id'].startswith('exposure.') for c in result['checks'])
+
+
+def test_retry_after_is_honoured(servers_started, clock):
+    server = servers_started(servers.Scripted([
+        (429, b'', [('Retry-After', '7')]),
+        (200, b'Ollama is running', [('Content-Type', 'text/plain')]),
+    ]))
+    client = ap.Client(ap.parse_target(server.url), 3, ap.Deadline(60))
+    ex = client.request('GET', '/')
+    assert ex.status == 200 and ex.rate_limited == 1
+    assert clock.sleeps == [7.0]
+
+
+def test_a_retry_after_beyond_the_deadline_is_not_waited_for(servers_started, clock):
+    server = servers_started(servers.Scripted([(429, b'', [('Retry-After', '100')])]))
+    client = ap.Client(ap.parse_target(server.url), 3, ap.Deadline(30))
+    ex = client.request('GET', '/')
+    assert ex.status == 429 and ex.error_kind == 'rate_limited'
+    assert clock.sleeps == []
+
+
+def test_the_rate_limit_check_itself_is_not_paced(gateway, clock):
+    result = audit(gateway(rate_limit=3).url, auth_headers=BASIC, rate_limit_probes=10, target_deadline=600)
+    assert status(result, 'rate_limit.missing') == 'pass'
+
+
+def test_no_route_to_host_is_not_examined_never_closed(monkeypatch):
+    def no_route(*_args, **_kwargs):
+        raise OSError(errno.EHOSTUNREACH, 'No route to host')
+
+    monkeypatch.setattr(socket, 'create_connection', no_route)
+    result = audit('http://10.255.255.1:11434')
+    assert result['verdict'] == 'unreachable'
+    assert result['error_kind'] == 'no_route'
+    assert result['reason'].startswith('not examined: no route to the host')
+    assert not result['examined']
+
+
+def test_only_a_refused_connection_is_reported_closed():
+    refused = audit(f'127.0.0.1:{servers.closed_port()}')
+    assert refused['reason'].startswith('closed: connection refused')
+    unresolved = audit('http://aisec-audit-no-such-host.invalid:11434')
+    assert unresolved['reason'].startswith('not examined: the host name does not resolve')

@@ -49,6 +49,10 @@ def test_fix_variables_exist_in_the_roles_argument_specs_when_the_roles_are_ther
     ({'banner': 'blocked'}, True, False, True, ['high'], 'restricted'),
     ({'banner': 'blocked'}, True, False, True, ['low', 'info'], 'hardened'),
     ({'banner': 'blocked'}, True, True, False, [], 'hardened'),
+    # What could not be examined is never restricted or hardened; what is open still is exposed.
+    ({'banner': 'blocked', 'inference': 'rate_limited'}, True, False, True, [], 'incomplete'),
+    ({'banner': 'blocked', 'read': 'error'}, True, False, True, ['high'], 'incomplete'),
+    ({'read': 'open', 'inference': 'rate_limited'}, True, True, False, [], 'exposed'),
 ])
 def test_verdict(reachable, answered, identified, hidden, severities, verdict):
     findings = [{'severity': s} for s in severities]

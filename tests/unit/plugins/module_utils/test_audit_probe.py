@@ -2,7 +2,13 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Targets, the per-route probes and how an answer is judged."""
 
+import email.utils
+import errno
+import http.client
 import json
+import socket
+import ssl
+import time
 
 import pytest
 from ansible_collections.aisec.ollama.plugins.module_utils import audit_probe as ap
@@ -110,3 +116,39 @@ def test_closed_connection_is_blocked_and_timeout_is_an_error():
     timed_out.error_kind = 'timeout'
     assert ap.judge('banner', closed) == 'blocked'
     assert ap.judge('banner', timed_out) == 'error'
+
+
+def test_a_429_is_rate_limited_never_blocked():
+    ex = exchange(429, b'<html>429 Too Many Requests</html>', 'text/html')
+    for expect in ('banner', 'json:version', 'not_found', 'missing_body', 'account'):
+        assert ap.judge(expect, ex) == 'rate_limited'
+
+
+@pytest.mark.parametrize('exc, kind', [
+    (OSError(errno.EHOSTUNREACH, 'No route to host'), 'no_route'),
+    (OSError(errno.ENETUNREACH, 'Network is unreachable'), 'no_route'),
+    (socket.gaierror(-2, 'Name or service not known'), 'dns'),
+    (TimeoutError('timed out'), 'timeout'),
+    (ConnectionRefusedError(errno.ECONNREFUSED, 'Connection refused'), 'refused'),
+    (ssl.SSLError(1, 'wrong version number'), 'tls'),
+    (http.client.RemoteDisconnected('closed'), 'closed'),
+])
+def test_network_failures_are_told_apart(exc, kind):
+    assert ap._classify_error(exc)[0] == kind
+
+
+def test_only_a_refused_connection_means_closed():
+    assert ap.CLOSED_KINDS == ('refused',)
+    for kind in ('dns', 'no_route', 'timeout', 'tls', 'rate_limited', 'deadline'):
+        assert kind in ap.UNEXAMINED
+    assert 'refused' not in ap.UNEXAMINED
+
+
+@pytest.mark.parametrize('value, seconds', [('7', 7.0), ('0', 0.0), (None, None), ('soon', None)])
+def test_retry_after_seconds_are_read(value, seconds):
+    assert ap._retry_after(value) == seconds
+
+
+def test_retry_after_as_an_http_date_is_read():
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= ap._retry_after(when) <= 31

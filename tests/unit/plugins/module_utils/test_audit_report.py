@@ -29,7 +29,9 @@ def sample_results():
 def test_summary_counts_verdicts_and_severities():
     _results, summary = sample_results()
     assert summary['targets'] == 2
-    assert summary['verdicts'] == {'exposed': 1, 'restricted': 0, 'hardened': 0, 'unreachable': 1, 'not_ollama': 0}
+    assert summary['verdicts'] == {'exposed': 1, 'restricted': 0, 'hardened': 0, 'incomplete': 0, 'unreachable': 1,
+                                   'not_ollama': 0}
+    assert summary['not_examined'] == {'unknown': 1}
     assert summary['worst_severity'] == 'critical'
     assert summary['anonymously_open_classes']['management'] == 1
 
@@ -66,6 +68,49 @@ def test_junit_has_a_suite_per_target_and_failures_for_findings():
 def test_markdown_shows_verdicts_findings_and_fixes():
     results, summary = sample_results()
     text = audit_report.render_markdown(results, summary)
-    assert '| http://a:11434 | **exposed** | 0.1.33 | management | - | 1 |' in text
+    assert '| http://a:11434 | **exposed** | 0.1.33 | management | - | - | 1 |' in text
     assert '`exposure.management`' in text and 'aisec.ollama.proxy' in text
     assert 'Unreachable: connection refused' in text
+
+
+def unexamined_results():
+    """A name that does not resolve, and a proxy whose inference class stayed rate limited."""
+    dns = {'target': 'c', 'url': 'http://c:11434', 'verdict': 'unreachable', 'error_kind': 'dns',
+           'error': 'host name does not resolve: [Errno -2] Name or service not known',
+           'reason': 'not examined: the host name does not resolve (host name does not resolve: ...)',
+           'reachable': {'anonymous': {}}, 'findings': [], 'checks': [], 'requests': 1}
+    limited = {'target': 'd', 'url': 'https://d:443', 'verdict': 'incomplete', 'error': None, 'error_kind': None,
+               'reachable': {'anonymous': {'read': 'blocked', 'inference': 'rate_limited'}, 'authenticated': None},
+               'not_examined': {'generate': '429 Too Many Requests after 5 wait(s), 60 s in all (no Retry-After)'},
+               'rate_limited': 9, 'findings': [], 'checks': [], 'requests': 40}
+    summary = audit_report.Summary()
+    for r in (dns, limited):
+        summary.add(r)
+    return [dns, limited], summary.as_dict()
+
+
+def test_summary_counts_targets_not_examined_by_reason():
+    _results, summary = unexamined_results()
+    assert summary['verdicts']['hardened'] == 0 and summary['verdicts']['restricted'] == 0
+    assert summary['verdicts']['unreachable'] == 1 and summary['verdicts']['incomplete'] == 1
+    assert summary['not_examined'] == {'dns': 1, 'incomplete': 1}
+    assert summary['rate_limited_targets'] == 1
+
+
+def test_markdown_says_what_was_not_examined_and_never_closed():
+    results, summary = unexamined_results()
+    text = audit_report.render_markdown(results, summary)
+    assert '**2 target(s) were not (fully) examined**' in text
+    assert '| http://c:11434 | **unreachable** | - | - | - | dns | 0 |' in text
+    assert '| https://d:443 | **incomplete** | - | - | - | generate | 0 |' in text
+    assert 'Unreachable: not examined: the host name does not resolve' in text
+    assert '- `generate`: 429 Too Many Requests after 5 wait(s)' in text
+    assert 'closed' not in text.replace('never "closed"', '').replace('never counted as closed', '')
+
+
+def test_junit_names_the_routes_not_examined():
+    results, summary = unexamined_results()
+    root = ET.fromstring(audit_report.render_junit(results, summary).split('\n', 1)[1])  # noqa: S314 - our own output
+    outs = [s.find('system-out').text for s in root.findall('testsuite')]
+    assert outs[0].startswith('unreachable: not examined: the host name does not resolve')
+    assert outs[1].startswith('not examined: generate: 429')

@@ -147,3 +147,20 @@ def test_report_in_a_missing_folder_is_a_clear_error(run, start_emulator, tmp_pa
     result = run({'targets': [emu.url], 'report_json': path}, fail=True)
     assert result['msg'].startswith(f'cannot write report_json {path}')
     assert result['targets'][0]['verdict'] == 'exposed'
+
+
+def test_targets_not_examined_are_counted_by_reason_and_can_fail_the_gate(run):
+    targets = ['http://aisec-audit-no-such-host.invalid:11434', f'127.0.0.1:{servers.closed_port()}']
+    result = run({'targets': targets, 'fail_on_verdicts': ['incomplete', 'unreachable']}, fail=True)
+    assert [t['error_kind'] for t in result['targets']] == ['dns', 'refused']
+    assert [t['examined'] for t in result['targets']] == [False, False]
+    assert result['targets'][0]['reason'].startswith('not examined: the host name does not resolve')
+    assert result['targets'][1]['reason'].startswith('closed: connection refused')
+    assert result['summary']['not_examined'] == {'dns': 1, 'refused': 1}
+    assert result['summary']['verdicts']['hardened'] == 0
+    assert len(result['failed_verdicts']) == 2
+
+
+def test_default_deadline_leaves_room_for_the_proxy_roles_default_limits():
+    # Both passes through the proxy role's default limits need about 100 s of waits.
+    assert module.argument_spec()['target_deadline']['default'] >= 180
