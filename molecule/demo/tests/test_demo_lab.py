@@ -10,10 +10,22 @@ MUST_BE_OPEN = {"banner", "version", "list models", "running models", "generate"
 
 
 @pytest.fixture(scope="module")
-def probe_report(outsider):
+def probe_run(outsider):
     names = hosts_of_kind("target") + hosts_of_kind("target-podman")
-    out = outsider.host.check_output("ollama-outsider-probe --json " + " ".join(names))
-    return {report["target"]: report for report in json.loads(out)}
+    return outsider.host.run("ollama-outsider-probe --json " + " ".join(names))
+
+
+@pytest.fixture(scope="module")
+def probe_report(probe_run):
+    return {report["target"]: report for report in json.loads(probe_run.stdout)}
+
+
+def test_outsider_examined_both_servers(probe_run, probe_report):
+    # A name that does not resolve (no DNS on the lab network), no route or a timeout is a
+    # failure of the lab, never "closed": the probe exits non-zero and says why.
+    assert probe_run.rc == 0, probe_run.stderr
+    for target, report in probe_report.items():
+        assert report["examined"], f"{target}: {report['reason']}"
 
 
 def test_both_kinds_of_install_are_in_the_lab():
@@ -32,8 +44,8 @@ def test_container_install_runs_the_image_as_documented(targets):
 def test_outsider_reaches_every_exposed_server(probe_report):
     assert len(probe_report) == 2
     for target, report in probe_report.items():
-        opened = {p["probe"] for p in report["probes"] if p["reachable"]}
-        assert MUST_BE_OPEN <= opened, f"{target}: only {sorted(opened)} reachable"
+        opened = {p["probe"] for p in report["probes"] if p["state"] == "open"}
+        assert MUST_BE_OPEN <= opened, f"{target}: only {sorted(opened)} reachable ({report['reason']})"
 
 
 def test_probe_reports_what_each_server_discloses(probe_report):
@@ -50,7 +62,15 @@ def test_outsider_sees_the_models_of_both(outsider):
 
 
 def test_probe_reports_a_closed_port_as_closed(outsider):
-    # The probe must be able to say "closed": the client itself runs no Ollama.
+    # The probe must be able to say "closed": the client itself runs no Ollama (refused).
     out = outsider.host.check_output("ollama-outsider-probe --json 127.0.0.1:11434")
     report = json.loads(out)[0]
-    assert not any(p["reachable"] for p in report["probes"])
+    assert {p["state"] for p in report["probes"]} == {"refused"}
+    assert report["examined"]
+
+
+def test_probe_says_when_a_name_does_not_resolve(outsider):
+    run = outsider.host.run("ollama-outsider-probe aisec-demo-no-such-host")
+    assert run.rc == 3
+    assert "UNRESOLVED" in run.stdout and "closed" not in run.stdout.replace("what is closed here", "")
+    assert "could not examine" in run.stderr

@@ -30,8 +30,11 @@ def test_outsider_cannot_reach_ollama_port(outsider, target_name):
 
 
 def test_outsider_probe_finds_nothing_open_on_11434(outsider, target_name):
-    report = json.loads(outsider.host.check_output(f"ollama-outsider-probe --json {target_name}:11434"))[0]
+    # The firewall drops 11434 (TIMEOUT, exit 3) or nothing listens (closed): never OPEN.
+    run = outsider.host.run(f"ollama-outsider-probe --json --timeout 3 {target_name}:11434")
+    report = json.loads(run.stdout)[0]
     assert not any(p["reachable"] for p in report["probes"])
+    assert {p["state"] for p in report["probes"]} <= {"refused", "timeout"}, report["reason"]
 
 
 def test_anonymous_request_to_the_proxy_is_refused(outsider, https):
