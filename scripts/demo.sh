@@ -6,11 +6,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 tests/images/build.sh
+scripts/lab-check.sh
 scripts/molecule.sh create demo
 scripts/molecule.sh converge demo
 echo
 echo "=== What an anonymous outsider (demo-client) reaches ==="
-podman exec demo-client ollama-outsider-probe demo-native demo-docker
+# The probe exits non-zero when it could not examine a server (name not resolved, no route,
+# timeout...): the demo must not show that as "closed", so it fails here with the reason.
+rc=0
+podman exec demo-client ollama-outsider-probe demo-native demo-docker || rc=$?
+if ((rc != 0)); then
+  cat >&2 <<EOT
+
+make demo: FAILED (outsider probe exit status $rc): the outsider could not examine what it was asked
+to show; the lines above say which server and why (UNRESOLVED, NO ROUTE, TIMEOUT...).
+If a name does not resolve, the lab network may predate the DNS plugin: run
+  make clean && make demo
+EOT
+  exit "$rc"
+fi
 cat <<'EOT'
 
 Look around yourself:

@@ -25,6 +25,9 @@ step() {
 # Setup and images are prerequisites: without them nothing else can run.
 scripts/setup.sh || { echo "setup failed"; exit 1; }
 tests/images/build.sh || { echo "image build failed"; exit 1; }
+# The lab itself (podman --init, names between containers, published ports): a missing host
+# package would otherwise show up as dozens of unrelated molecule failures.
+scripts/lab-check.sh || { echo "lab self-check failed (see above)"; exit 1; }
 
 step "ruff + ansible-lint" scripts/lint.sh
 step "ansible-test sanity" scripts/sanity.sh
