@@ -324,7 +324,7 @@ class TargetAudit:
             return
         ex = self.client.request('GET', self.target.base_path + '/', scheme='http', port=port)
         location = ex.header('location') or ''
-        if ex.status is None and ex.error_kind in ap.CLOSED_KINDS + ('closed',):
+        if ex.status is None and ex.error_kind in (*ap.CLOSED_KINDS, 'closed'):
             detail = 'nothing answers plain HTTP on port %d (%s)' % (port, ex.error)
             self.rec.ok('tls.plaintext', _evidence([ex]), detail=detail)
             self.rec.ok('tls.no_https_redirect', _evidence([ex]), detail=detail)
@@ -421,8 +421,9 @@ class TargetAudit:
         elif refused:
             self.rec.fail('auth.credentials_rejected', _evidence(refused[:2]), detail='401 with credentials')
         elif unexamined:
-            self.rec.error('auth.credentials_rejected', 'not examined: %s' % '; '.join(
-                '%s: %s' % item for item in unexamined.items()), _evidence([self.auth.exchanges[n] for n in unexamined]))
+            self.rec.error('auth.credentials_rejected',
+                           'not examined: %s' % '; '.join('%s: %s' % item for item in unexamined.items()),
+                           _evidence([self.auth.exchanges[n] for n in unexamined]))
         else:
             self.rec.ok('auth.credentials_rejected', _evidence(auth[:1]), detail='accepted, but no route opens')
         profile = self.opts['expected_profile']

@@ -139,8 +139,8 @@ CLOSED_KINDS = ('refused',)
 class Exchange:
     """One request and what came back (status None when nothing did, with ``error`` saying why)."""
 
-    __slots__ = ('authenticated', 'body', 'error', 'error_kind', 'headers', 'method', 'note', 'path', 'status',
-                 'rate_limited', 'waited')
+    __slots__ = ('authenticated', 'body', 'error', 'error_kind', 'headers', 'method', 'note', 'path',
+                 'rate_limited', 'status', 'waited')
 
     def __init__(self, method, path, authenticated=False, note=None):
         self.method, self.path, self.authenticated, self.note = method, path, authenticated, note
