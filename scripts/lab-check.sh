@@ -9,7 +9,8 @@
 # network the prefix aisec-, so scripts/clean.sh removes anything a killed run leaves behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$PWD  # shellcheck disable=SC2034  # read by names.sh
+# shellcheck disable=SC2034  # read by names.sh
+repo=$PWD
 # shellcheck source=../tests/images/names.sh
 source tests/images/names.sh
 

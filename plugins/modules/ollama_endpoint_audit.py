@@ -119,7 +119,7 @@ options:
         make the verdict V(incomplete).
       - The default leaves room for the C(aisec.ollama.proxy) role's default limits (inference
         10 requests a minute, burst 5, per client address), which an audit with credentials
-        meets: about two minutes for such a target. Raise it for stricter limits.
+        meets (about two minutes for such a target). Raise it for stricter limits.
     type: float
     default: 300
   concurrency:
