@@ -468,3 +468,38 @@ def merge_settings(current: Dict[str, str], given: Dict[str, str], state: str, p
     merged = {} if purge else dict(current)
     merged.update(given)
     return merged
+
+
+# Variables whose value decides who can reach the server, what it writes to disk or where it
+# fetches from. Checked wherever the unit can receive them (unit file, every drop-in,
+# EnvironmentFile=), not only in the file a caller manages.
+GUARDED: Tuple[str, ...] = (
+    'OLLAMA_HOST', 'OLLAMA_ORIGINS', 'OLLAMA_DEBUG_LOG_REQUESTS', 'OLLAMA_DEBUG', 'OLLAMA_NO_CLOUD',
+    'OLLAMA_REMOTES', 'OLLAMA_MODELS',
+)
+
+
+def weakens(name: str, value: str) -> Optional[str]:
+    """Why setting ``name`` to ``value`` (where the caller does not manage it) lowers security.
+
+    None when the value is harmless: a loopback OLLAMA_HOST, OLLAMA_DEBUG(_LOG_REQUESTS) off,
+    OLLAMA_NO_CLOUD on. Every OLLAMA_ORIGINS, OLLAMA_REMOTES or OLLAMA_MODELS value counts: it
+    adds web origins, model sources or a store the caller did not choose.
+    """
+    v = clean(value)
+    if name == 'OLLAMA_HOST':
+        parsed = parse_ollama_host(v)
+        return None if is_loopback_bind(parsed) else 'binds %s, not a loopback address' % bind_address(parsed)
+    if name == 'OLLAMA_ORIGINS':
+        return 'adds browser origins allowed to call the API' if v else None
+    if name == 'OLLAMA_DEBUG_LOG_REQUESTS':
+        return 'writes request bodies (prompts) to disk' if v and parse_go_bool(v) is not False else None
+    if name == 'OLLAMA_DEBUG':
+        return 'debug logging writes prompts to the journal' if v and parse_go_bool(v) is not False else None
+    if name == 'OLLAMA_NO_CLOUD':
+        return 'turns cloud access back on' if parse_go_bool(v or 'false') is False else None
+    if name == 'OLLAMA_REMOTES':
+        return 'changes the registries models come from' if v else None
+    if name == 'OLLAMA_MODELS':
+        return 'points the server at another model store' if v else None
+    return None

@@ -149,6 +149,10 @@ class Conflict(NamedTuple):
     lineno: int
     name: str
     value: str
+    # 'dropin' (an Environment= line of a drop-in or the unit) or 'envfile' (a KEY=value line of
+    # a file named by EnvironmentFile=).
+    kind: str = 'dropin'
+    why: str = ''
 
 
 def later_dropins(path: str) -> List[str]:
@@ -174,6 +178,159 @@ def find_conflicts(path: str, settings: Dict[str, str]) -> List[Conflict]:
             if a.name in settings and a.value.strip().strip('"\'').strip() != settings[a.name]:
                 conflicts.append(Conflict(other, a.lineno, a.name, a.value))
     return conflicts
+
+
+# Where systemd looks for units and their drop-ins (systemd.unit(5)), highest priority first.
+UNIT_DIRS = ('/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system',
+             '/usr/lib/systemd/system', '/lib/systemd/system')
+
+
+class Source(NamedTuple):
+    path: str
+    kind: str   # 'unit', 'dropin' or 'envfile'
+    order: int  # 0: the unit, 1: a drop-in sorting before the managed file, 2: after it; 3: envfile
+
+
+def unit_sources(path: str, search_dirs=UNIT_DIRS) -> List[Source]:
+    """The unit file and every drop-in of the unit whose drop-in ``path`` is, as systemd reads them.
+
+    ``path`` is ``<dir>/<unit>.d/<name>.conf``. Drop-ins come from ``<unit>.d`` in ``path``'s
+    parent and in every directory of ``search_dirs``; one name in a higher-priority directory
+    hides the same name in a lower one; they apply in lexical order of their names. The unit
+    file is the first ``<unit>`` found in the same directories.
+    """
+    dropin_dir, own = os.path.split(path)
+    base, unit = os.path.split(dropin_dir)
+    if not unit.endswith('.d'):
+        return []
+    unit = unit[:-2]
+    dirs: List[str] = []
+    for d in [base] + list(search_dirs):
+        if d not in dirs:
+            dirs.append(d)
+    out: List[Source] = []
+    for d in dirs:
+        candidate = os.path.join(d, unit)
+        if os.path.isfile(candidate):
+            out.append(Source(candidate, 'unit', 0))
+            break
+    by_name: Dict[str, str] = {}
+    for d in dirs:
+        try:
+            names = os.listdir(os.path.join(d, unit + '.d'))
+        except OSError:
+            continue
+        for n in names:
+            if n.endswith('.conf') and n not in by_name:
+                by_name[n] = os.path.join(d, unit + '.d', n)
+    for n in sorted(by_name):
+        if by_name[n] == path or (n == own and os.path.dirname(by_name[n]) == dropin_dir):
+            continue
+        out.append(Source(by_name[n], 'dropin', 2 if n > own else 1))
+    return out
+
+
+def environment_files(text: str) -> List[str]:
+    """Files named by EnvironmentFile= in the [Service] section ('-' prefix dropped)."""
+    files: List[str] = []
+    section = None
+    for _lineno, line in _logical_lines(text):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(('#', ';')):
+            continue
+        if stripped.startswith('['):
+            section = stripped
+            continue
+        key, sep, value = stripped.partition('=')
+        if section != '[Service]' or not sep or key.strip() != 'EnvironmentFile':
+            continue
+        value = value.strip()
+        if value == '':
+            files = []
+            continue
+        value = value.lstrip('-')
+        if '%' not in value and os.path.isabs(value):
+            files.append(value)
+    return files
+
+
+def parse_env_file_lines(text: str) -> List[Assignment]:
+    """KEY=value lines of an EnvironmentFile= (quotes trimmed), with line numbers."""
+    found: List[Assignment] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(('#', ';')):
+            continue
+        name, sep, value = stripped.partition('=')
+        if sep:
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in '"\'':
+                value = value[1:-1]
+            found.append(Assignment(name.strip(), value, lineno))
+    return found
+
+
+def _read_text(path: str):
+    try:
+        with open(path, encoding='utf-8') as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def find_unit_conflicts(path: str, settings: Dict[str, str], guarded=(), weakens=None,
+                        search_dirs=UNIT_DIRS) -> List[Conflict]:
+    """Assignments anywhere in the unit that would defeat the managed drop-in ``path``.
+
+    - A managed variable (in ``settings``) set to another value where it wins over ``path``:
+      a later drop-in, or a file named by EnvironmentFile= (it overrides every Environment=).
+    - A ``guarded`` variable that ``settings`` does not set, set anywhere (the unit file, any
+      drop-in, any EnvironmentFile=) to a value for which ``weakens(name, value)`` gives a reason.
+    """
+    conflicts: List[Conflict] = []
+    env_files: List[str] = []
+
+    def judge(src_path, a, kind, wins):
+        if a.name in settings:
+            if wins and a.value.strip().strip('"\'').strip() != settings[a.name]:
+                conflicts.append(Conflict(src_path, a.lineno, a.name, a.value, kind, 'overrides the managed value'))
+        elif a.name in guarded and weakens is not None:
+            why = weakens(a.name, a.value)
+            if why:
+                conflicts.append(Conflict(src_path, a.lineno, a.name, a.value, kind, why))
+
+    for src in unit_sources(path, search_dirs):
+        text = _read_text(src.path)
+        if text is None:
+            continue
+        try:
+            assignments = parse_dropin(text)
+        except ParseError:
+            assignments = []
+        for a in assignments:
+            if a.name:
+                judge(src.path, a, 'dropin', src.order == 2)
+        try:
+            env_files += environment_files(text)
+        except ParseError:
+            pass
+    own = _read_text(path)
+    if own is not None:
+        env_files += environment_files(own)
+    for env_path in dict.fromkeys(env_files):
+        text = _read_text(env_path)
+        if text is None:
+            continue
+        for a in parse_env_file_lines(text):
+            judge(env_path, a, 'envfile', True)
+    return conflicts
+
+
+def takeover_env_file(text: str, conflicts: List[Conflict], owner: str) -> str:
+    """Comment out the conflicting KEY=value lines of an EnvironmentFile."""
+    lines = set(c.lineno for c in conflicts)
+    out = [(TAKEOVER_MARK % owner + line) if n in lines else line for n, line in enumerate(text.splitlines(), 1)]
+    return '\n'.join(out) + ('\n' if text.endswith('\n') else '')
 
 
 def keep_others(text: str, lineno: int, drop: List[str]) -> str:

@@ -86,15 +86,33 @@ options:
     default: false
   conflicts:
     description:
-      - What to do when a drop-in that sorts after O(path) in the same directory sets a managed
-        variable to another value (it would win).
+      - What to do when another file of the unit defeats O(path) - a later drop-in or an
+        C(EnvironmentFile=) that sets a managed variable to another value (it would win), or any
+        file of the unit that sets a O(guarded) variable insecurely.
       - V(fail) stops before any change and names the file and line; V(warn) writes anyway;
         V(takeover) comments the conflicting lines out (keeping other variables of the line) and
-        saves a backup of each changed file next to it.
+        saves a backup of each changed file next to it (the unit file and environment files
+        included).
       - Only used with O(format=systemd).
     type: str
     choices: [fail, warn, takeover]
     default: fail
+  guarded:
+    description:
+      - Security-relevant variables checked in every place the unit can get them from (the unit
+        file, every drop-in of the unit in C(/etc), C(/run) and C(/usr/lib) C(systemd/system), and
+        the files named by C(EnvironmentFile=)), with O(format=systemd).
+      - A guarded variable that O(settings) does not set is a conflict wherever it is set to a value
+        that lowers security (a non-loopback C(OLLAMA_HOST), any C(OLLAMA_ORIGINS),
+        C(OLLAMA_REMOTES) or C(OLLAMA_MODELS), C(OLLAMA_DEBUG) or C(OLLAMA_DEBUG_LOG_REQUESTS) on,
+        C(OLLAMA_NO_CLOUD) off); O(conflicts) decides what happens.
+      - Variables that O(settings) sets are conflicts where they would win with another value (a
+        later drop-in, or an C(EnvironmentFile=), which overrides every C(Environment=)).
+      - Set V([]) to check only the variables of O(settings).
+    type: list
+    elements: str
+    default: [OLLAMA_HOST, OLLAMA_ORIGINS, OLLAMA_DEBUG_LOG_REQUESTS, OLLAMA_DEBUG, OLLAMA_NO_CLOUD, OLLAMA_REMOTES, OLLAMA_MODELS]
+    version_added: 0.2.0
   mode:
     description:
       - Mode of the file. Default V(0644), or V(0600) when a proxy URL carries credentials.
@@ -109,8 +127,9 @@ notes:
     include it at all; the result still shows every key and every non-secret value.
   - C(systemctl show) prints every value to any local user, so do not put secrets in the service
     environment.
-  - Drop-ins in C(/run/systemd/system) or C(/usr/lib/systemd/system) and C(EnvironmentFile=) are not
-    searched for conflicts; check the effective environment with C(systemctl show ollama -p Environment).
+  - Drop-ins of the generic C(service.d) directories, C(systemctl set-environment) and values with
+    specifiers are not searched; the C(aisec.ollama.server) role checks the running process's
+    environment (C(/proc/PID/environ)) after every run.
 seealso:
   - name: systemd.exec Environment=
     description: How systemd reads Environment= lines.
@@ -204,6 +223,12 @@ conflicts:
       type: str
     value:
       description: The value it sets there.
+      type: str
+    kind:
+      description: V(dropin) (an C(Environment=) line of a drop-in or the unit) or V(envfile) (a line of an C(EnvironmentFile=)).
+      type: str
+    why:
+      description: Why it is a conflict.
       type: str
   sample: [{path: /etc/systemd/system/ollama.service.d/override.conf, line: 2, name: OLLAMA_HOST, value: 0.0.0.0}]
 backups:
@@ -326,6 +351,7 @@ def main():
             purge=dict(type='bool', default=False),
             strict=dict(type='bool', default=False),
             conflicts=dict(type='str', choices=['fail', 'warn', 'takeover'], default='fail'),
+            guarded=dict(type='list', elements='str', default=list(osets.GUARDED)),
             mode=dict(type='raw'),
         ),
         supports_check_mode=True,
@@ -360,20 +386,21 @@ def main():
     render = dropin.render_dropin if systemd else dropin.render_env_file
     after_text = None if remove_file else render(desired)
 
-    conflicts = dropin.find_conflicts(path, desired) if systemd and not remove_file else []
+    conflicts = dropin.find_unit_conflicts(path, desired, guarded=p['guarded'], weakens=osets.weakens,
+                                           search_dirs=dropin.UNIT_DIRS) if systemd and not remove_file else []
     for c in conflicts:
         secrets.add(c.name, c.value)
-    result['conflicts'] = [dict(path=c.path, line=c.lineno, name=c.name, value=osets.redact(c.name, c.value))
-                           for c in conflicts]
+    result['conflicts'] = [dict(path=c.path, line=c.lineno, name=c.name, value=osets.redact(c.name, c.value),
+                                kind=c.kind, why=c.why) for c in conflicts]
     if conflicts and p['conflicts'] == 'fail':
-        where = ', '.join('%s line %d sets %s=%s' % (c.path, c.lineno, c.name, osets.redact(c.name, c.value))
-                          for c in conflicts)
-        secrets.fail('Later drop-ins override the settings of %s, nothing changed: %s. Remove those '
-                     'lines, or use conflicts=takeover (role: server_takeover_dropins: true).' % (path, where),
-                     **result)
+        where = ', '.join('%s line %d sets %s=%s (%s)' % (c.path, c.lineno, c.name, osets.redact(c.name, c.value),
+                                                          c.why) for c in conflicts)
+        secrets.fail('Other files of the unit override or weaken the settings of %s, nothing changed: %s. '
+                     'Remove those lines, or use conflicts=takeover (role: server_takeover_dropins: true) '
+                     'to comment them out with a backup.' % (path, where), **result)
     if conflicts and p['conflicts'] == 'warn':
         for c in result['conflicts']:
-            module.warn('%(path)s line %(line)d sets %(name)s=%(value)s and overrides this file' % c)
+            module.warn('%(path)s line %(line)d sets %(name)s=%(value)s (%(why)s)' % c)
 
     mode = _mode(module, desired)
     file_changed = before_text != after_text
@@ -396,13 +423,20 @@ def main():
     if conflicts and p['conflicts'] == 'takeover':
         for other in sorted(set(c.path for c in conflicts)):
             text = _read(other) or ''
+            mine = [c for c in conflicts if c.path == other]
             try:
-                new = dropin.takeover(text, [c for c in conflicts if c.path == other], path)
+                if mine[0].kind == 'envfile':
+                    new = dropin.takeover_env_file(text, mine, path)
+                else:
+                    new = dropin.takeover(text, mine, path)
             except dropin.ParseError as exc:
                 secrets.fail('%s: %s; nothing changed' % (other, exc), **result)
             takeovers.append((other, new))
             try:
-                secrets.add_all(dropin.dropin_settings(text))
+                if mine[0].kind == 'envfile':
+                    secrets.add_all({a.name: a.value for a in dropin.parse_env_file_lines(text)})
+                else:
+                    secrets.add_all(dropin.dropin_settings(text))
             except dropin.ParseError:
                 pass
             # Another file may hold credentials: shown with known secrets and URL userinfo masked.
