@@ -7,6 +7,11 @@ apply():   save the live table as a restore script, arm a transient systemd time
            after `timeout` seconds, then load the new table (one `nft -f` = one transaction).
 confirm(): disarm the timer, make sure the new table is still the live one (the timer did not
            fire first), then write the persistent file that the boot unit loads.
+verify():  whether the LOADED table is the rendered one. The table's comment carries the
+           rendering's hash, but a comment survives `nft flush chain`/`delete rule`, so after every
+           confirmed load the live stateless listing is recorded (RECORD_PATH) and later runs
+           compare the live listing with it: a table changed by hand, half-applied or loaded from
+           an older file is found, and the module re-applies it.
 
 Host access goes through the `run(argv, data=None) -> (rc, out, err)` callable (the module's
 run_command) so unit tests can drive every path without nft or systemd.
@@ -19,9 +24,14 @@ __metaclass__ = type
 import os
 import tempfile
 
-from ansible_collections.aisec.ollama.plugins.module_utils.nft_ruleset import content_hash, restore_script
+from ansible_collections.aisec.ollama.plugins.module_utils.nft_ruleset import (
+    content_hash,
+    normalise_listing,
+    restore_script,
+)
 
 STATE_DIR = "/run/aisec-ollama-firewall"
+RECORD_PATH = "/var/lib/aisec-ollama-firewall/loaded.nft"
 
 
 class CommitError(Exception):
@@ -30,8 +40,12 @@ class CommitError(Exception):
 
 class Committer(object):
     def __init__(self, run, table, path, unit, state_dir=STATE_DIR, nft="nft", systemctl="systemctl",
-                 systemd_run="systemd-run"):
+                 systemd_run="systemd-run", record_path=None):
         self.run = run
+        # Persistent (not under /run): a reboot loads the persisted file, whose listing must still
+        # match. Next to the state directory when one is given (unit tests), else RECORD_PATH.
+        self.record_path = record_path or (os.path.join(state_dir, "loaded.nft") if state_dir != STATE_DIR
+                                           else RECORD_PATH)
         self.table = table
         self.path = path
         self.unit = unit
@@ -53,6 +67,40 @@ class Committer(object):
         # type: () -> str | None
         rc, out, _err = self.run([self.nft, "list", "table", "inet", self.table])
         return out if rc == 0 else None
+
+    def loaded_listing(self):
+        # type: () -> str | None
+        """The live table as nft lists it without state (no counters), normalised."""
+        rc, out, _err = self.run([self.nft, "-s", "list", "table", "inet", self.table])
+        return normalise_listing(out) if rc == 0 else None
+
+    def recorded(self):
+        # type: () -> str | None
+        try:
+            with open(self.record_path) as handle:
+                return handle.read()
+        except (IOError, OSError):
+            return None
+
+    def verify(self, content):
+        # type: (str) -> str | None
+        """None when the loaded table is `content` as it was loaded and confirmed, else why not."""
+        expected = content_hash(content)
+        live = self.loaded_listing()
+        if live is None:
+            return "table inet %s is not loaded" % self.table
+        live_hash = content_hash(live)
+        if live_hash != expected:
+            return ("the loaded table carries hash %s, the rendered one is %s (loaded from another file, or an "
+                    "older rendering)" % (live_hash, expected))
+        record = self.recorded()
+        if record is None or content_hash(record) != expected:
+            return ("no record of this table having been loaded and confirmed (%s); it cannot be told apart "
+                    "from a table changed by hand" % self.record_path)
+        if record != live:
+            return ("the loaded table's rules differ from the ones loaded and confirmed (changed by hand, "
+                    "flushed or half-applied): %s" % _first_difference(record, live))
+        return None
 
     def persisted(self):
         # type: () -> str | None
@@ -115,6 +163,7 @@ class Committer(object):
             self._write(self.pending_path, content)
             return {"pending": True, "previous_hash": content_hash(previous)}
         self._persist(content)
+        self._record()
         return {"pending": False, "previous_hash": content_hash(previous)}
 
     def confirm(self):
@@ -130,6 +179,7 @@ class Committer(object):
             raise CommitError("the confirmation came too late: the rollback timer already restored the "
                               "previous rules (live table hash %s). Nothing was persisted." % live)
         self._persist(content)
+        self._record()
         self._remove(self.pending_path)
         self._remove(self.rollback_path)
         return True
@@ -139,6 +189,15 @@ class Committer(object):
         self._persist(content)
 
     # --- helpers ---------------------------------------------------------------------------
+    def _record(self):
+        listing = self.loaded_listing()
+        if listing is None:
+            raise CommitError("table inet %s is not loaded right after loading it" % self.table)
+        directory = os.path.dirname(self.record_path)
+        if directory and not os.path.isdir(directory):
+            os.makedirs(directory, 0o700)
+        self._write(self.record_path, listing, 0o600)
+
     def _disarm(self):
         self.run([self.systemctl, "stop", self.unit + ".timer"])
         self.run([self.systemctl, "reset-failed", self.unit + ".timer", self.unit + ".service"])
@@ -181,3 +240,14 @@ class Committer(object):
             os.unlink(path)
         except OSError:
             pass
+
+
+def _first_difference(expected, live):
+    # type: (str, str) -> str
+    want, have = expected.splitlines(), live.splitlines()
+    for index, line in enumerate(want):
+        if index >= len(have):
+            return "missing from line %d: %r" % (index + 1, line.strip())
+        if have[index] != line:
+            return "line %d is %r, expected %r" % (index + 1, have[index].strip(), line.strip())
+    return "extra line %d: %r" % (len(want) + 1, have[len(want)].strip())

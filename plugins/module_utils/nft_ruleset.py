@@ -20,6 +20,8 @@ PROTOS = ("tcp", "udp")
 EGRESS_MODES = ("open", "restricted", "none")
 HASH_RE = re.compile(r'comment "managed by aisec\.ollama\.firewall sha256:([0-9a-f]{64})"')
 # ICMPv6 that IPv6 cannot work without (neighbour discovery, router adverts, MLD).
+# DHCPv6: servers and relays answer from port 547 to the client's port 546 (RFC 8415, section 7.2).
+DHCPV6_SERVER_CLIENT_PORTS = (547, 546)
 ICMPV6_ESSENTIAL = ("nd-neighbor-solicit", "nd-neighbor-advert", "nd-router-advert",
                     "mld-listener-query", "mld2-listener-report")
 IFNAME_RE = re.compile(r"^[A-Za-z0-9_.:@+-]{1,15}$")
@@ -243,6 +245,11 @@ def _body(policy):
     add("    ct state established,related accept")
     add("    ct state invalid drop")
     add("    icmpv6 type { %s } accept" % ", ".join(ICMPV6_ESSENTIAL))
+    # DHCPv6 replies (RFC 8415: server/relay port 547 to the client's port 546 at its link-local
+    # address) are NEW to conntrack: the client's request went to a multicast group (ff02::1:2),
+    # so the unicast reply matches no tuple and "established" does not cover it.
+    add('    ip6 daddr fe80::/10 udp sport %d udp dport %d accept comment "dhcpv6 client"'
+        % DHCPV6_SERVER_CLIENT_PORTS)
     for match in _source_matches(policy.management.sources):
         add('    %s tcp dport %d accept comment "management"' % (match, policy.management.port))
     if policy.closed_ports:
@@ -256,8 +263,14 @@ def _body(policy):
     add("    # Accept by default: only published (DNAT-ed) closed ports and container egress are ours.")
     add("    type filter hook forward priority filter - 10; policy accept;")
     for port in policy.closed_ports:
-        for proto in PROTOS:  # one port per rule: nft lists a set of proto-dst in a form it cannot read back
-            add('    meta l4proto %s ct status dnat ct original proto-dst %d drop comment "published container port"'
+        for proto in PROTOS:
+            # The forward hook runs after prerouting's DNAT, so the packet's own destination port is
+            # the translated one (the container's port): `-p 18080:11434` is caught here, whatever
+            # host port publishes it. `ct status dnat` keeps the match to published (DNAT-ed) traffic.
+            add('    ct status dnat %s dport %d drop comment "published container port"' % (proto, port))
+            # And the host port before DNAT (`-p 11434:8080`): the closed port is never a way in.
+            # One port per rule: nft lists a set of proto-dst in a form it cannot read back.
+            add('    meta l4proto %s ct status dnat ct original proto-dst %d drop comment "published host port"'
                 % (proto, port))
     if policy.egress_mode != "open":
         for match in _source_matches(policy.egress_sources):
@@ -315,3 +328,20 @@ def restore_script(table, listing):
     """An nft file that puts the table back as listed (or removes it if it did not exist)."""
     head = "table inet {t}\ndelete table inet {t}\n".format(t=table)
     return head + (listing.rstrip() + "\n" if listing and listing.strip() else "")
+
+
+HANDLE_RE = re.compile(r"\s+# handle \d+\s*$")
+
+
+def normalise_listing(listing):
+    # type: (str | None) -> str | None
+    """`nft -s list table` output reduced to what the rules are: handles, blank lines and trailing
+    spaces dropped, so two listings of the same loaded table compare equal."""
+    if listing is None or not listing.strip():
+        return None
+    lines = []
+    for line in listing.splitlines():
+        line = HANDLE_RE.sub("", line).rstrip()
+        if line.strip():
+            lines.append(line)
+    return "\n".join(lines) + "\n"

@@ -18,8 +18,9 @@ description:
     table on the host is left alone).
   - "Inbound: the C(input) chain has C(policy drop). Loopback, established/related traffic, the
     essential ICMPv6 types, the management port from O(management_sources), and the O(allow)
-    entries are accepted; O(closed_ports) are dropped from off the host, also when a container
-    publishes them (C(forward) chain, DNAT-ed connections)."
+    entries are accepted, and DHCPv6 replies (UDP 547 to 546 at a link-local address); O(closed_ports)
+    are dropped from off the host, also when a container publishes them (C(forward) chain, DNAT-ed
+    connections whose translated destination port, or host port, is closed: C(-p 18080:11434) too)."
   - A drop policy in this table's base chain drops a packet even when another table accepts it.
     That is intended, everything not allowed here is dropped.
   - "Lockout guard: before anything changes, the module evaluates the new policy for a new TCP
@@ -49,11 +50,19 @@ options:
   phase:
     description:
       - V(validate) checks the inputs and the lockout guard and returns the rendering; needs no nft.
-      - V(apply) also checks the file with C(nft -c) and loads it when the live table differs.
+      - V(apply) also checks the file with C(nft -c) and loads it when the live table differs. The live table
+        differs when its comment carries another hash, or when its rules are not the ones recorded at the
+        last confirmed load (a rule deleted or added by hand, a chain flushed): the table is then re-applied
+        with the same commit-confirm safety net (RV(repair) says why).
       - V(confirm) disarms the rollback of a pending apply and persists it; a no-op when none is pending.
     type: str
-    choices: [validate, apply, confirm]
+      - V(verify) changes nothing and fails unless the loaded table is the one in O(path) (and, when given,
+        O(expected_hash)) exactly as it was loaded and confirmed, and no rollback is armed.
+    choices: [validate, apply, confirm, verify]
     default: apply
+  expected_hash:
+    description: With O(phase=verify), the hash of the rendering that must be loaded (RV(hash) of the apply).
+    type: str
   table:
     description: Name of the C(inet) table this module owns.
     type: str
@@ -186,8 +195,16 @@ hash:
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 live_hash:
   description: Hash found in the live table before this run, or null.
-  returned: phase is apply
+  returned: phase is apply or verify
   type: str
+repair:
+  description: Why a table carrying the rendered hash was re-applied (its loaded rules differed).
+  returned: when a loaded table was repaired
+  type: str
+verified:
+  description: True when O(phase=verify) found the loaded table to be the rendered one.
+  returned: phase is verify and it succeeded
+  type: bool
 pending:
   description: True when the new table is live but not confirmed yet (the rollback timer is armed).
   returned: always
@@ -208,7 +225,8 @@ from ansible_collections.aisec.ollama.plugins.module_utils.nft_commit import Com
 
 def argument_spec():
     return dict(
-        phase=dict(type='str', choices=['validate', 'apply', 'confirm'], default='apply'),
+        phase=dict(type='str', choices=['validate', 'apply', 'confirm', 'verify'], default='apply'),
+        expected_hash=dict(type='str'),
         table=dict(type='str', default='aisec_ollama'),
         path=dict(type='path', default='/etc/nftables.d/aisec-ollama.nft'),
         allow=dict(type='list', elements='dict', default=[], options=dict(
@@ -265,6 +283,24 @@ def main():
     committer = Committer(module.run_command, p['table'], p['path'], p['rollback_unit'])
     result = dict(changed=False, pending=False, rollback_unit=p['rollback_unit'])
 
+    if p['phase'] == 'verify':
+        expected = committer.persisted()
+        result['live_hash'] = rs.content_hash(committer.live_listing())
+        if expected is None:
+            module.fail_json(msg="verify: %s does not exist; nothing was applied and confirmed" % p['path'], **result)
+        if p['expected_hash'] and rs.content_hash(expected) != p['expected_hash']:
+            module.fail_json(msg="verify: %s holds hash %s, the rendered table is %s; the rendering was not "
+                                 "persisted" % (p['path'], rs.content_hash(expected), p['expected_hash']), **result)
+        if committer.rollback_armed():
+            module.fail_json(msg="verify: the rollback timer %s.timer is still armed: the previous rules come back "
+                                 "when it fires" % p['rollback_unit'], **result)
+        problem = committer.verify(expected)
+        if problem:
+            module.fail_json(msg="verify: the loaded table is not the rendered one: %s. Run the role again to "
+                                 "re-apply it." % problem, **result)
+        result['verified'] = True
+        module.exit_json(**result)
+
     if p['phase'] == 'confirm':
         if module.check_mode:
             module.exit_json(**result)
@@ -301,11 +337,16 @@ def main():
         live_hash = rs.content_hash(committer.live_listing())
         persisted = committer.persisted()
         result['live_hash'] = live_hash
-        live_ok = live_hash == result['hash']
+        # Not the comment alone: the loaded rules must be the ones recorded at the last confirmed load.
+        problem = committer.verify(content)
+        live_ok = problem is None
         file_ok = persisted == content
         if live_ok and file_ok:
             module.exit_json(**result)
         result['changed'] = True
+        if problem and live_hash == result['hash']:
+            result['repair'] = problem
+            module.warn("re-applying table inet %s: %s" % (p['table'], problem))
         result['diff'] = dict(before=persisted or '', after=content, before_header=p['path'], after_header=p['path'])
         if module.check_mode:
             module.exit_json(**result)

@@ -18,7 +18,7 @@ class FakeHost:
 
     def run(self, argv):
         self.calls.append(argv)
-        if argv[:3] == ["nft", "list", "table"]:
+        if argv[:3] == ["nft", "list", "table"] or argv[:4] == ["nft", "-s", "list", "table"]:
             return (0, self.live, "") if self.live else (1, "", "No such file or directory")
         if argv[0] == "nft":
             path = argv[-1]
@@ -154,3 +154,34 @@ def test_check_uses_nft_dash_c(host, committer):
     host.fail.add("check")
     with pytest.raises(CommitError, match="rejected"):
         committer.check(content())
+
+
+def test_confirmed_load_is_recorded_and_verifies(host, committer):
+    committer.apply(content(2222), 30)
+    assert committer.verify(content(2222)) is not None  # pending: not confirmed yet
+    committer.confirm()
+    assert committer.verify(content(2222)) is None
+
+
+def test_verify_finds_a_rule_deleted_by_hand_though_the_comment_still_matches(host, committer):
+    committer.apply(content(2222), 0)
+    host.live = host.live.replace('tcp dport 2222 accept comment "management"', "")
+    assert rs.content_hash(host.live) == rs.content_hash(content(2222))
+    problem = committer.verify(content(2222))
+    assert problem and "differ from the ones loaded and confirmed" in problem
+
+
+def test_verify_finds_a_table_loaded_from_an_older_file(host, committer):
+    committer.apply(content(2222), 0)
+    host.live = content(22)
+    assert "carries hash" in committer.verify(content(2222))
+
+
+def test_verify_finds_a_missing_table(host, committer):
+    committer.apply(content(2222), 0)
+    host.live = None
+    assert "is not loaded" in committer.verify(content(2222))
+
+
+def test_verify_without_a_record_does_not_trust_the_comment(host, committer):
+    assert "no record" in committer.verify(content())

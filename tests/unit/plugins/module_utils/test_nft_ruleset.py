@@ -58,7 +58,28 @@ def test_published_container_port_is_dropped_one_rule_per_protocol():
     lines = rule_lines(rs.render(policy()))
     for proto in ("tcp", "udp"):
         assert (f'meta l4proto {proto} ct status dnat ct original proto-dst 11434 drop '
-                f'comment "published container port"') in lines
+                f'comment "published host port"') in lines
+
+
+def test_published_container_port_is_matched_after_dnat_whatever_the_host_port():
+    """`-p 18080:11434`: the forward hook sees the translated destination port (11434), not 18080."""
+    lines = rule_lines(rs.render(policy()))
+    forward = lines[lines.index("chain forward {"):]
+    for proto in ("tcp", "udp"):
+        assert (f'ct status dnat {proto} dport 11434 drop '
+                f'comment "published container port"') in forward
+
+
+def test_dhcpv6_client_replies_are_accepted_at_the_link_local_address():
+    lines = rule_lines(rs.render(policy()))
+    input_chain = lines[lines.index("chain input {"):lines.index("chain forward {")]
+    assert 'ip6 daddr fe80::/10 udp sport 547 udp dport 546 accept comment "dhcpv6 client"' in input_chain
+
+
+def test_listing_normalisation_drops_handles_and_blank_lines():
+    listing = "table inet t { # handle 3\n\tchain input { # handle 1\n\n\t\tiifname \"lo\" accept # handle 4 \n\t}\n}\n"
+    assert rs.normalise_listing(listing) == 'table inet t {\n\tchain input {\n\t\tiifname "lo" accept\n\t}\n}\n'
+    assert rs.normalise_listing("") is None
 
 
 def test_egress_open_leaves_outbound_unmanaged():

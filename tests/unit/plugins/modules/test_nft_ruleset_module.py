@@ -27,7 +27,7 @@ def host(monkeypatch, tmp_path):
 
     def run_command(self, argv, **kwargs):
         state["calls"].append(argv)
-        if argv[1:3] == ["list", "table"]:
+        if argv[1:3] == ["list", "table"] or argv[1:4] == ["-s", "list", "table"]:
             return (0, state["live"], "") if state["live"] else (1, "", "no table")
         if argv[0].endswith("nft") and "-c" not in argv:
             with open(argv[-1]) as handle:
@@ -119,3 +119,34 @@ def test_without_protect_source_the_module_warns(run, host, monkeypatch):
     del args["protect_source"]
     run(args)
     assert any("lockout guard" in w for w in warned)
+
+
+def test_a_table_whose_rules_were_deleted_by_hand_is_re_applied(run, host):
+    run(dict(BASE, path=host["path"]))
+    run({"phase": "confirm", "path": host["path"]})
+    assert run({"phase": "verify", "path": host["path"]})["verified"] is True
+    # Someone deletes the proxy rule: the table's comment (its hash) is still the rendered one.
+    host["live"] = "\n".join(line for line in host["live"].splitlines() if "dport 443" not in line)
+    failed = run({"phase": "verify", "path": host["path"]}, fail=True)
+    assert "the loaded table is not the rendered one" in failed["msg"]
+    repaired = run(dict(BASE, path=host["path"]))
+    assert repaired["changed"] is True and repaired["pending"] is True
+    assert "differ from the ones loaded and confirmed" in repaired["repair"]
+    assert "tcp dport 443" in host["live"]
+    run({"phase": "confirm", "path": host["path"]})
+    assert run({"phase": "verify", "path": host["path"]})["verified"] is True
+
+
+def test_verify_fails_while_a_rollback_is_armed(run, host):
+    applied = run(dict(BASE, path=host["path"], confirm_timeout=0))
+    assert applied["pending"] is False
+    assert run({"phase": "verify", "path": host["path"], "expected_hash": applied["hash"]})["verified"]
+    run(dict(BASE, path=host["path"], management_port=2222))  # pending, rollback armed
+    failed = run({"phase": "verify", "path": host["path"]}, fail=True)
+    assert "still armed" in failed["msg"]
+
+
+def test_verify_fails_when_the_rendering_was_not_persisted(run, host):
+    applied = run(dict(BASE, path=host["path"], confirm_timeout=0))
+    failed = run({"phase": "verify", "path": host["path"], "expected_hash": "0" * 64}, fail=True)
+    assert applied["hash"] in failed["msg"] and "was not persisted" in failed["msg"]
