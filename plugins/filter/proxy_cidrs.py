@@ -17,6 +17,8 @@ description:
   - Returns the CIDRs in canonical form (a bare address becomes a C(/32) or C(/128) network).
   - Fails, naming the variable and the index, on anything that is not a network, including a
     network with host bits set (V(10.0.0.1/8)), since that is usually a typo for a narrower one.
+  - With O(satisfy=any), an empty list is refused: under C(satisfy any) an allowed address
+    needs no credential, and an empty allowlist means every address, so nobody would need one.
 positional: _input, variable
 options:
   _input:
@@ -28,6 +30,12 @@ options:
     description: Variable name used in error messages.
     type: str
     default: proxy_allowed_cidrs
+  satisfy:
+    description:
+      - The role's C(proxy_satisfy). With V(any) an empty list is an error (authentication
+        would be off for every address).
+    type: str
+    choices: [all, any]
 '''
 
 EXAMPLES = r'''
@@ -49,9 +57,17 @@ import ipaddress  # noqa: E402 (ansible-test wants the docs first)
 from ansible.errors import AnsibleFilterError  # noqa: E402 (ansible-test wants the docs first)
 
 
-def proxy_cidrs(cidrs, variable='proxy_allowed_cidrs'):
+def proxy_cidrs(cidrs, variable='proxy_allowed_cidrs', satisfy=None):
     if not isinstance(cidrs, (list, tuple)):
         raise AnsibleFilterError('%s must be a list of CIDRs, got %r' % (variable, cidrs))
+    if satisfy not in (None, 'all', 'any'):
+        raise AnsibleFilterError("proxy_satisfy must be 'all' or 'any', got %r" % (satisfy,))
+    if satisfy == 'any' and len(cidrs) == 0:
+        raise AnsibleFilterError(
+            "%s is empty while proxy_satisfy is 'any': an empty allowlist means every address, and under "
+            "'any' an allowed address needs no credential, so authentication would be off for everyone. "
+            "List the networks trusted without a credential, or set proxy_satisfy: all. Nothing was changed."
+            % variable)
     out = []
     for index, cidr in enumerate(cidrs):
         try:

@@ -22,6 +22,9 @@ description:
   - Each entry names the rate-limit class of the route (V(inference) for the inference and
     compat classes, V(read) for banner and read, V(management) for management, account and
     experimental), so the template can attach the right C(limit_req) zone.
+  - Each entry says whether the route uploads model data (C(upload), true only for the blob
+    upload route C(/api/blobs/:digest)), so the template can give that route alone the large
+    body limit.
   - Unknown profile, route or class names fail with the list of known names.
 positional: _input, routes
 options:
@@ -84,6 +87,10 @@ _value:
       description: Anchored regex of the allowed methods, for a C($request_method) check.
       type: str
       sample: ^(?:POST)$
+    upload:
+      description: True for a route whose request body is model data (the blob upload).
+      type: bool
+      sample: false
 '''
 
 from ansible.errors import AnsibleFilterError  # noqa: E402 (ansible-test wants the docs first)
@@ -103,6 +110,10 @@ LIMIT_CLASSES = {
 }
 
 
+# Routes whose request body is a model layer (GBs): only these get the large body limit.
+UPLOAD_ROUTES = frozenset(['blobs'])
+
+
 def location_for(route):
     """The nginx location data of one endpoint table route."""
     if route.prefix:
@@ -117,6 +128,7 @@ def location_for(route):
         'match': match,
         'methods': list(route.methods),
         'methods_regex': '^(?:%s)$' % '|'.join(route.methods),
+        'upload': route.name in UPLOAD_ROUTES,
     }
 
 
