@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, AISec Ollama Maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the Ollama service RUNS with, as JSON (read-only; used by roles/server/tasks/verify.yml).
+
+usage: runtime_state.py UNIT HOST PORT EXPECT [FILE...]
+  UNIT   the service (ollama)
+  HOST   the address OLLAMA_HOST binds (server_bind_host)
+  PORT   its port
+  EXPECT JSON: {"guarded": [names], "env": {name: value}, "props": {property: value or [values]},
+         "dropin": path that must be among DropInPaths, "process": {NoNewPrivs: ..., CapBnd: ...}}.
+         A guarded name missing from "env" must be absent from the process environment.
+  FILE   more files whose changes need a restart (the unit file and its drop-ins are always
+         included): the newest mtime is reported
+
+Reports: systemd's view (MainPID, ActiveState, NeedDaemonReload, sandbox properties), the live
+process's environment (/proc/PID/environ), its start time against the newest FILE, its
+NoNewPrivs / CapBnd, and the TCP listeners of the service's processes.
+"""
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+
+PROPS = ['MainPID', 'ActiveState', 'SubState', 'NeedDaemonReload', 'User', 'NoNewPrivileges', 'ProtectSystem',
+         'ProtectHome', 'PrivateTmp', 'PrivateDevices', 'DevicePolicy', 'CapabilityBoundingSet',
+         'RestrictNamespaces', 'ReadWritePaths', 'DropInPaths', 'FragmentPath']
+
+
+def show(unit):
+    out = subprocess.run(['systemctl', 'show', unit + '.service', '--no-pager'] + ['-p' + p for p in PROPS],
+                         capture_output=True, text=True, check=False).stdout
+    return dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+
+
+def start_time(pid):
+    with open(f'/proc/{pid}/stat') as fh:
+        fields = fh.read().rsplit(')', 1)[1].split()
+    ticks = int(fields[19])  # field 22 (starttime), counted after "pid (comm)"
+    with open('/proc/stat') as fh:
+        btime = next(int(line.split()[1]) for line in fh if line.startswith('btime '))
+    return btime + ticks / os.sysconf('SC_CLK_TCK')
+
+
+def environ(pid):
+    with open(f'/proc/{pid}/environ', 'rb') as fh:
+        items = fh.read().decode('utf-8', 'replace').split('\0')
+    return dict(i.split('=', 1) for i in items if '=' in i)
+
+
+def status(pid):
+    with open(f'/proc/{pid}/status') as fh:
+        return dict(line.rstrip('\n').split(':\t', 1) for line in fh if ':\t' in line)
+
+
+def tree(root):
+    children = {}
+    for name in os.listdir('/proc'):
+        if name.isdigit():
+            try:
+                with open(f'/proc/{name}/stat') as fh:
+                    ppid = int(fh.read().rsplit(')', 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(name))
+    out, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid not in out:
+            out.add(pid)
+            todo += children.get(pid, [])
+    return out
+
+
+def listeners(pids):
+    out = subprocess.run(['ss', '-ltnpH'], capture_output=True, text=True, check=False).stdout
+    found = []
+    for line in out.splitlines():
+        cols = line.split()
+        if len(cols) < 6:
+            continue
+        owners = [int(p) for p in re.findall(r'pid=(\d+)', line)]
+        if any(p in pids for p in owners):
+            found.append(cols[3])
+    return found
+
+
+def split_listener(addr):
+    host, _, port = addr.rpartition(':')
+    host = host.strip('[]').split('%')[0]
+    return ('::' if host == '*' else host), port
+
+
+def expected_addresses(host):
+    try:
+        return {ai[4][0] for ai in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+    except socket.gaierror:
+        return {host}
+
+
+def main():
+    unit, host, port, expect, files = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), sys.argv[5:]
+    props = show(unit)
+    result = {'props': props, 'main_pid': int(props.get('MainPID') or 0), 'env': {}, 'listeners': [],
+              'errors': []}
+    files = [*files, props.get('FragmentPath', ''), *props.get('DropInPaths', '').split()]
+    newest = max(((os.stat(f).st_mtime, f) for f in files if f and os.path.exists(f)), default=(0, ''))
+    result['newest_file'], result['newest_mtime'] = newest[1], newest[0]
+    pid = result['main_pid']
+    if pid > 0:
+        try:
+            result['started'] = start_time(pid)
+            env = environ(pid)
+            result['env'] = {k: v for k, v in env.items() if k.startswith('OLLAMA_')}
+            st = status(pid)
+            result['no_new_privs'] = st.get('NoNewPrivs', '').strip()
+            result['cap_bnd'] = st.get('CapBnd', '').strip()
+            result['listeners'] = listeners(tree(pid))
+        except OSError as exc:
+            result['errors'].append(f'cannot read process {pid}: {exc}')
+    allowed = expected_addresses(host)
+    result['stray_listeners'] = [a for a in result['listeners']
+                                 if split_listener(a)[1] != str(port) or split_listener(a)[0] not in allowed]
+    result['stale_by_mtime'] = bool(pid > 0 and 'started' in result and result['started'] + 1 < newest[0])
+
+    stale = []
+    if pid == 0 or props.get('ActiveState') != 'active':
+        stale.append('the service is not running (ActiveState={})'.format(props.get('ActiveState', '?')))
+    if props.get('NeedDaemonReload') == 'yes':
+        stale.append('systemd has not reloaded the changed unit files')
+    if result['stale_by_mtime']:
+        stale.append(f'the process started before {newest[1]} last changed')
+    problems = list(result['errors'])
+    env = result['env']
+    for name in expect.get('guarded', []):
+        want = expect.get('env', {}).get(name)
+        if want in ('True', 'False'):  # a YAML boolean, written true/false by ollama_config
+            want = want.lower()
+        if want is None and name in env:
+            problems.append(f'the process has {name}={env[name]}, which the role does not set')
+        elif want is not None and env.get(name) != want:
+            problems.append('the process has {}={}, not {}'.format(name, env.get(name, '(unset)'), want))
+    for name, want in expect.get('props', {}).items():
+        allowed = want if isinstance(want, list) else [want]
+        if props.get(name) not in allowed:
+            problems.append('systemd runs it with {}={}, not {}'.format(name, props.get(name), ' or '.join(allowed)))
+    if expect.get('dropin') and expect['dropin'] not in props.get('DropInPaths', '').split():
+        problems.append('{} is not among the loaded drop-ins'.format(expect['dropin']))
+    seen = {'NoNewPrivs': result.get('no_new_privs'), 'CapBnd': result.get('cap_bnd')}
+    for name, want in expect.get('process', {}).items():
+        if pid > 0 and seen.get(name) != want:
+            problems.append(f'the process has {name} {seen.get(name)}, not {want}')
+    if pid > 0 and not result['listeners']:
+        problems.append('the process listens on no TCP port')
+    problems += [f'it listens on {a}, not only on {host} port {port}' for a in result['stray_listeners']]
+    result['stale'], result['problems'] = stale, problems
+    print(json.dumps(result))
+
+
+if __name__ == '__main__':
+    main()
