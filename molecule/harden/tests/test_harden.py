@@ -71,3 +71,23 @@ def test_audit_judges_the_host_hardened(outsider):
     report = json.loads(outsider.host.check_output("cat /tmp/ollama-audit.json"))
     verdicts = {t["target"]: t["verdict"] for t in report["targets"]}
     assert verdicts == {"https://harden-target": "hardened"}, verdicts
+
+
+def test_audit_authenticated_pass_reaches_inference_with_the_bearer_key(outsider):
+    # The audit's authenticated pass shares the proxy's rate-limit budget with the anonymous pass:
+    # it must still see the inference profile open with the key (a 429 is never "closed").
+    report = json.loads(outsider.host.check_output("cat /tmp/ollama-audit.json"))
+    target = next(t for t in report["targets"] if t["target"] == "https://harden-target")
+    assert target["reachable"]["authenticated"]["inference"] == "open", target.get("not_examined")
+    assert target["reachable"]["authenticated"]["management"] == "blocked"
+
+
+def test_audit_host_report_honours_the_inventory_switches(outsider):
+    # audit_report_dir and audit_models: "false" come only from group_vars/all.yml.
+    report = json.loads(outsider.host.check_output("cat /tmp/ollama-audit-hosts.json"))
+    rows = {row["host"]: row for row in report["hosts"]}
+    assert set(rows) == {"harden-target"}
+    row = rows["harden-target"]
+    assert row["verdict"] == "pass" and not row["fails_gate"], row
+    assert row["version"] == "0.32.15", row
+    assert not any(note.startswith("model store") for note in row["notes"]), row
