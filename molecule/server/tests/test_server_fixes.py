@@ -41,7 +41,8 @@ def test_insecure_lines_in_other_files_were_commented_out_with_backups(target):
     assert "EnvironmentFile=-/etc/default/ollama" in cors
     envfile = target.file("/etc/default/ollama").content_string
     assert "# disabled by aisec.ollama (ollama_config)" in envfile
-    assert int(target.check_output("ls /etc/systemd/system/ollama.service.d/ | grep -c '^10-cors.conf\\.' || true")) >= 1
+    backups = target.check_output("ls /etc/systemd/system/ollama.service.d/ | grep -c '^10-cors.conf\\.' || true")
+    assert int(backups) >= 1
     assert int(target.check_output("ls /etc/default/ | grep -c '^ollama\\.' || true")) >= 1
 
 

@@ -46,7 +46,7 @@ def test_unit_file_environment_is_checked(unit):
 def test_environment_file_overrides_managed_values_and_is_checked(unit, tmp_path):
     env = tmp_path / 'ollama.env'
     env.write_text('# comment\nOLLAMA_HOST=0.0.0.0\nOLLAMA_NO_CLOUD="true"\nOLLAMA_ORIGINS=*\n')
-    (unit / 'ollama.service.d' / 'env.conf').write_text('[Service]\nEnvironmentFile=-%s\n' % env)
+    (unit / 'ollama.service.d' / 'env.conf').write_text(f'[Service]\nEnvironmentFile=-{env}\n')
     found = conflicts(unit)
     assert [(c.path, c.lineno, c.name, c.kind) for c in found] == [
         (str(env), 2, 'OLLAMA_HOST', 'envfile'), (str(env), 4, 'OLLAMA_ORIGINS', 'envfile')]

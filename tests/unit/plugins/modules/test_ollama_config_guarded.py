@@ -36,7 +36,7 @@ def test_takeover_comments_out_the_unit_and_env_file_lines_with_backups(run, uni
     unit = tmp_path / 'ollama.service'
     env = tmp_path / 'ollama.env'
     env.write_text('OLLAMA_DEBUG_LOG_REQUESTS=1\nOLLAMA_KEEP_ALIVE=1h\n')
-    unit.write_text('[Service]\nExecStart=/x serve\nEnvironment="OLLAMA_ORIGINS=*" "A=1"\nEnvironmentFile=%s\n' % env)
+    unit.write_text(f'[Service]\nExecStart=/x serve\nEnvironment="OLLAMA_ORIGINS=*" "A=1"\nEnvironmentFile={env}\n')
     path = unit_dir / 'aisec.conf'
     result = run(dict(path=str(path), settings=SECURE, conflicts='takeover'))
     assert result['changed'] and result['restart_required'] and len(result['backups']) == 2
