@@ -52,12 +52,12 @@ options:
       - V(validate) checks the inputs and the lockout guard and returns the rendering; needs no nft.
       - V(apply) also checks the file with C(nft -c) and loads it when the live table differs. The live table
         differs when its comment carries another hash, or when its rules are not the ones recorded at the
-        last confirmed load (a rule deleted or added by hand, a chain flushed): the table is then re-applied
+        last confirmed load (a rule deleted or added by hand, a chain flushed); the table is then re-applied
         with the same commit-confirm safety net (RV(repair) says why).
       - V(confirm) disarms the rollback of a pending apply and persists it; a no-op when none is pending.
-    type: str
       - V(verify) changes nothing and fails unless the loaded table is the one in O(path) (and, when given,
         O(expected_hash)) exactly as it was loaded and confirmed, and no rollback is armed.
+    type: str
     choices: [validate, apply, confirm, verify]
     default: apply
   expected_hash:

@@ -46,10 +46,11 @@ def test_dhcpv6_reply_to_the_link_local_client_port_is_accepted(target, client):
     time.sleep(1)
     source, destination = link_local(client.host), link_local(target)
     for sport, payload in ((547, "from-server-port"), (5547, "from-another-port")):
-        for _ in range(3):  # UDP: send a few times
-            client.host.check_output(f"python3 /tmp/dhcpv6_sender.py {source} {destination} {sport} {payload}")
+        for attempt in range(3):  # UDP: send a few times
+            send = f"python3 /tmp/dhcpv6_sender.py {source} {destination} {sport} {payload}-{attempt}"
+            client.host.check_output(send)
             time.sleep(0.3)
     time.sleep(1)
-    received = target.run("cat /tmp/dhcpv6.log").stdout.split()
+    received = target.run("cat /tmp/dhcpv6.log").stdout
     assert "from-server-port" in received
     assert "from-another-port" not in received  # only the DHCPv6 server port, not any UDP to 546
