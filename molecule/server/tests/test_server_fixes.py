@@ -14,7 +14,8 @@ def show(h, *props):
 
 def process_env(h):
     pid = show(h, "MainPID")["MainPID"]
-    raw = h.check_output(f"tr '\\0' '\\n' < /proc/{pid}/environ")
+    # root in a container has no CAP_SYS_PTRACE: read it as the service's own user
+    raw = h.check_output(f"runuser -u ollama -- cat /proc/{pid}/environ | tr '\\0' '\\n'")
     return dict(line.split("=", 1) for line in raw.splitlines() if "=" in line)
 
 

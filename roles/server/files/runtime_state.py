@@ -21,11 +21,13 @@ NoNewPrivs / CapBnd, and the TCP listeners of the service's processes.
 import json
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
 
-PROPS = ['MainPID', 'ActiveState', 'SubState', 'NeedDaemonReload', 'User', 'NoNewPrivileges', 'ProtectSystem',
+PROPS = ['Environment', 'EnvironmentFiles',
+         'MainPID', 'ActiveState', 'SubState', 'NeedDaemonReload', 'User', 'NoNewPrivileges', 'ProtectSystem',
          'ProtectHome', 'PrivateTmp', 'PrivateDevices', 'DevicePolicy', 'CapabilityBoundingSet',
          'RestrictNamespaces', 'ReadWritePaths', 'DropInPaths', 'FragmentPath']
 
@@ -45,9 +47,25 @@ def start_time(pid):
     return btime + ticks / os.sysconf('SC_CLK_TCK')
 
 
-def environ(pid):
-    with open(f'/proc/{pid}/environ', 'rb') as fh:
-        items = fh.read().decode('utf-8', 'replace').split('\0')
+def environ(pid, uid=None, gid=None):
+    """/proc/PID/environ; read as the process's own user when root may not (no CAP_SYS_PTRACE)."""
+    try:
+        with open(f'/proc/{pid}/environ', 'rb') as fh:
+            raw = fh.read()
+    except PermissionError:
+        if not uid or os.getuid() != 0:
+            raise
+
+        def drop():
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+
+        done = subprocess.run(['cat', f'/proc/{pid}/environ'], capture_output=True, check=False, preexec_fn=drop)
+        if done.returncode != 0:
+            raise
+        raw = done.stdout
+    items = raw.decode('utf-8', 'replace').split('\0')
     return dict(i.split('=', 1) for i in items if '=' in i)
 
 
@@ -88,6 +106,58 @@ def listeners(pids):
     return found
 
 
+def systemd_environment(props):
+    """The environment systemd gives the unit: manager, then Environment=, then EnvironmentFile=."""
+    out = subprocess.run(['systemctl', 'show-environment'], capture_output=True, text=True, check=False).stdout
+    env = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+    for word in shlex.split(props.get('Environment', '')):
+        if '=' in word:
+            name, value = word.split('=', 1)
+            env[name] = value
+    for path in env_file_paths(props):
+        try:
+            with open(path, encoding='utf-8') as fh:
+                for line in fh:
+                    line = line.strip()
+                    if line and not line.startswith(('#', ';')) and '=' in line:
+                        name, value = line.split('=', 1)
+                        value = value.strip()
+                        if len(value) >= 2 and value[0] == value[-1] and value[0] in '"\'':
+                            value = value[1:-1]
+                        env[name.strip()] = value
+        except OSError:
+            continue
+    return env
+
+
+def env_file_paths(props):
+    # "EnvironmentFiles=/etc/default/ollama (ignore_errors=yes)", one line per file joined by spaces
+    return re.findall(r'(/\S+) \(ignore_errors=(?:yes|no)\)', props.get('EnvironmentFiles', ''))
+
+
+def listeners_by_uid(uid):
+    """Listening TCP sockets owned by ``uid`` (/proc/net/tcp, tcp6), when ss cannot name the process."""
+    found = []
+    for name, v6 in (('tcp', False), ('tcp6', True)):
+        try:
+            with open(f'/proc/net/{name}') as fh:
+                lines = fh.readlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            cols = line.split()
+            if len(cols) < 8 or cols[3] != '0A' or cols[7] != str(uid):
+                continue
+            hexaddr, hexport = cols[1].split(':')
+            raw = bytes.fromhex(hexaddr)
+            if v6:
+                raw = b''.join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+                found.append(f'[{socket.inet_ntop(socket.AF_INET6, raw)}]:{int(hexport, 16)}')
+            else:
+                found.append(f'{socket.inet_ntop(socket.AF_INET, raw[::-1])}:{int(hexport, 16)}')
+    return found
+
+
 def split_listener(addr):
     host, _, port = addr.rpartition(':')
     host = host.strip('[]').split('%')[0]
@@ -106,21 +176,33 @@ def main():
     props = show(unit)
     result = {'props': props, 'main_pid': int(props.get('MainPID') or 0), 'env': {}, 'listeners': [],
               'errors': []}
-    files = [*files, props.get('FragmentPath', ''), *props.get('DropInPaths', '').split()]
+    files = [*files, props.get('FragmentPath', ''), *props.get('DropInPaths', '').split(), *env_file_paths(props)]
     newest = max(((os.stat(f).st_mtime, f) for f in files if f and os.path.exists(f)), default=(0, ''))
     result['newest_file'], result['newest_mtime'] = newest[1], newest[0]
     pid = result['main_pid']
     if pid > 0:
         try:
             result['started'] = start_time(pid)
-            env = environ(pid)
-            result['env'] = {k: v for k, v in env.items() if k.startswith('OLLAMA_')}
             st = status(pid)
             result['no_new_privs'] = st.get('NoNewPrivs', '').strip()
             result['cap_bnd'] = st.get('CapBnd', '').strip()
-            result['listeners'] = listeners(tree(pid))
+            uid = int(st.get('Uid', '0').split()[0])
+            gid = int(st.get('Gid', '0').split()[0])
         except OSError as exc:
             result['errors'].append(f'cannot read process {pid}: {exc}')
+            uid = gid = 0
+        try:
+            env, result['env_source'] = environ(pid, uid, gid), f'/proc/{pid}/environ'
+        except OSError:
+            # Without CAP_SYS_PTRACE (root in a container) another user's environ is unreadable:
+            # systemd's view instead, which the process has when it started after the unit's
+            # files changed and no daemon-reload is pending (both checked below).
+            env, result['env_source'] = systemd_environment(props), 'systemd (process environment unreadable)'
+        result['env'] = {k: v for k, v in env.items() if k.startswith('OLLAMA_')}
+        result['listeners'] = listeners(tree(pid))
+        if not result['listeners'] and uid != 0:
+            result['listeners'] = listeners_by_uid(uid)
+            result['listeners_source'] = f'sockets of uid {uid}'
     allowed = expected_addresses(host)
     result['stray_listeners'] = [a for a in result['listeners']
                                  if split_listener(a)[1] != str(port) or split_listener(a)[0] not in allowed]
