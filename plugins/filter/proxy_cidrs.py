@@ -17,7 +17,7 @@ description:
   - Returns the CIDRs in canonical form (a bare address becomes a C(/32) or C(/128) network).
   - Fails, naming the variable and the index, on anything that is not a network, including a
     network with host bits set (V(10.0.0.1/8)), since that is usually a typo for a narrower one.
-  - With O(satisfy=any), an empty list is refused: under C(satisfy any) an allowed address
+  - With O(satisfy=any), an empty list is refused. Under C(satisfy any) an allowed address
     needs no credential, and an empty allowlist means every address, so nobody would need one.
 positional: _input, variable
 options:

@@ -72,7 +72,7 @@ def proxy_name_constraints(server_names, extra_sans=None):
         raise AnsibleFilterError('proxy_name_constraints: proxy_server_names must be a non-empty list')
     permitted = []
     addresses = False
-    for name in list(server_names) + [s for s in (extra_sans or [])]:
+    for name in list(server_names) + list(extra_sans or []):
         name = str(name)
         if name.startswith('IP:'):
             try:
