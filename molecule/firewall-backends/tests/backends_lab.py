@@ -46,5 +46,5 @@ def playbook_env():
 def run_playbook(overrides=None, *options):
     """ansible-playbook playbooks/apply.yml with extra vars: returns (exit code, stdout + stderr)."""
     run = subprocess.run(playbook_argv(overrides, *options), capture_output=True, text=True, env=playbook_env(),
-                         timeout=300, check=False)
+                         timeout=900, check=False)
     return run.returncode, run.stdout + run.stderr

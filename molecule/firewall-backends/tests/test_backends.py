@@ -24,7 +24,7 @@ from lab_hosts import host
 
 def test_auto_picks_the_manager_that_runs(ufw_host, firewalld_host):
     assert "Status: active" in ufw_host.run("ufw status").stdout
-    assert ufw_host.run("grep -c 'aisec.ollama' /etc/ufw/user.rules").stdout.strip() != "0"
+    assert "aisec.ollama ollama" in ufw_host.run("ufw status").stdout
     assert firewalld_host.run("firewall-cmd --state").stdout.strip() == "running"
     zones = firewalld_host.run("firewall-cmd --get-active-zones").stdout
     assert "aisec-ollama" in zones
@@ -77,8 +77,10 @@ def test_a_container_publishing_ollamas_port_is_refused_before_any_change():
     finally:
         for name in TARGETS:
             host(name).run(FAKE_PUBLISH[name][1])
+    flat = " ".join(out.split())  # ansible wraps long messages
     assert rc != 0
-    assert out.count("A NAT rule forwards traffic to port 11434") == 2, out
+    assert "so this role cannot close it with ufw" in flat, out
+    assert "so this role cannot close it with firewalld" in flat, out
     assert "10.99.0.2:11434" in out
     for name in TARGETS:
         assert snapshot(host(name), name) == before[name]
@@ -87,7 +89,7 @@ def test_a_container_publishing_ollamas_port_is_refused_before_any_change():
 
 def _fire_rollback_early(name, fired):
     """Wait for the role to arm the rollback on that target, then run it at once: the timer 'fired first'."""
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         if subprocess.run(["podman", "exec", name, "systemctl", "is-active", "--quiet",
                            "aisec-ollama-firewall-rollback.timer"], check=False).returncode == 0:
@@ -106,14 +108,16 @@ def test_a_rollback_that_ran_before_the_confirmation_fails_the_run(stranger):
         poller.start()
     # Letting the stranger in is a change on both hosts; the early rollback must take it back.
     run = subprocess.run(playbook_argv({"firewall_allowed_cidrs": BOTH_CLIENTS}),
-                         capture_output=True, text=True, env=playbook_env(), timeout=300, check=False)
+                         capture_output=True, text=True, env=playbook_env(), timeout=900, check=False)
     for poller in pollers:
         poller.join()
     out = run.stdout + run.stderr
+    flat = " ".join(out.split())  # ansible wraps long messages
     assert fired == {UFW: True, FIREWALLD: True}
     assert run.returncode != 0
-    assert out.count("The confirmation came too late") + out.count("The rollback timer already ran") >= 2, out
-    assert out.count("the previous rules were restored whole") >= 2, out
+    for backend in ("ufw", "firewalld"):
+        assert f"already ran and restored the previous {backend} rules" in flat, out
+    assert "the previous rules were restored whole and are in force" in flat, out
     for name in TARGETS:
         assert snapshot(host(name), name) == before[name]
         assert not rollback_armed(host(name))
