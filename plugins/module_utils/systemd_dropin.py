@@ -205,7 +205,7 @@ def unit_sources(path: str, search_dirs=UNIT_DIRS) -> List[Source]:
         return []
     unit = unit[:-2]
     dirs: List[str] = []
-    for d in [base] + list(search_dirs):
+    for d in [base, *search_dirs]:
         if d not in dirs:
             dirs.append(d)
     out: List[Source] = []

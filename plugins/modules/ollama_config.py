@@ -111,7 +111,14 @@ options:
       - Set V([]) to check only the variables of O(settings).
     type: list
     elements: str
-    default: [OLLAMA_HOST, OLLAMA_ORIGINS, OLLAMA_DEBUG_LOG_REQUESTS, OLLAMA_DEBUG, OLLAMA_NO_CLOUD, OLLAMA_REMOTES, OLLAMA_MODELS]
+    default:
+      - OLLAMA_HOST
+      - OLLAMA_ORIGINS
+      - OLLAMA_DEBUG_LOG_REQUESTS
+      - OLLAMA_DEBUG
+      - OLLAMA_NO_CLOUD
+      - OLLAMA_REMOTES
+      - OLLAMA_MODELS
     version_added: 0.2.0
   mode:
     description:
@@ -225,7 +232,9 @@ conflicts:
       description: The value it sets there.
       type: str
     kind:
-      description: V(dropin) (an C(Environment=) line of a drop-in or the unit) or V(envfile) (a line of an C(EnvironmentFile=)).
+      description: >-
+        V(dropin) (an C(Environment=) line of a drop-in or the unit) or V(envfile) (a line of an
+        C(EnvironmentFile=)).
       type: str
     why:
       description: Why it is a conflict.
