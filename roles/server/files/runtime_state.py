@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, AISec Ollama Maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -159,7 +158,7 @@ def listeners_by_uid(uid):
 
 
 def split_listener(addr):
-    host, _, port = addr.rpartition(':')
+    host, _sep, port = addr.rpartition(':')
     host = host.strip('[]').split('%')[0]
     return ('::' if host == '*' else host), port
 
