@@ -24,7 +24,10 @@ SCHEMA = 'aisec.ollama.endpoint_audit/1'
 TOOL = 'aisec.ollama.ollama_endpoint_audit'
 _SARIF_LEVEL = {'critical': 'error', 'high': 'error', 'medium': 'warning', 'low': 'note', 'info': 'note'}
 _SECURITY_SEVERITY = {'critical': '9.5', 'high': '8.0', 'medium': '5.5', 'low': '3.0', 'info': '0.0'}
-_VOLATILE = ('duration',)
+# What changes from run to run while the posture does not: timings and how many 429s the pacing
+# met (it depends on what the previous run left in the proxy's rate-limit buckets). Kept in the
+# module's return, left out of report files so an unchanged posture rewrites nothing.
+_VOLATILE = ('duration', 'rate_limited', 'rate_limited_targets')
 
 
 class Summary:
@@ -72,12 +75,17 @@ class Summary:
         }
 
 
-def _stable(result):
-    return dict((k, v) for k, v in result.items() if k not in _VOLATILE)
+def _stable(value):
+    """``value`` without the _VOLATILE keys, at any depth (evidence items carry them too)."""
+    if isinstance(value, dict):
+        return dict((k, _stable(v)) for k, v in value.items() if k not in _VOLATILE)
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value
 
 
 def render_json(results, summary):
-    doc = {'schema': SCHEMA, 'summary': summary, 'targets': [_stable(r) for r in results]}
+    doc = {'schema': SCHEMA, 'summary': _stable(summary), 'targets': [_stable(r) for r in results]}
     return json.dumps(doc, indent=2, sort_keys=False) + '\n'
 
 

@@ -114,3 +114,18 @@ def test_junit_names_the_routes_not_examined():
     outs = [s.find('system-out').text for s in root.findall('testsuite')]
     assert outs[0].startswith('unreachable: not examined: the host name does not resolve')
     assert outs[1].startswith('not examined: generate: 429')
+
+
+def test_json_report_is_the_same_whatever_the_pacing_met():
+    """How many 429s were waited out depends on the bucket the previous run left: not posture."""
+    results, summary = unexamined_results()
+    paced = json.loads(json.dumps(results))
+    paced[1]['rate_limited'] = 3
+    paced[1]['checks'] = [{'id': 'x', 'evidence': [{'request': 'GET /', 'status': 200,
+                                                    'rate_limited': '3 x 429, waited 7 s'}]}]
+    calm = json.loads(json.dumps(paced))
+    calm[1]['rate_limited'] = 0
+    del calm[1]['checks'][0]['evidence'][0]['rate_limited']
+    calm_summary = dict(summary, rate_limited_targets=0)
+    assert audit_report.render_json(paced, summary) == audit_report.render_json(calm, calm_summary)
+    assert 'rate_limited_targets' not in audit_report.render_json(paced, summary)
