@@ -98,9 +98,8 @@ def _logical_lines(text: str):
         yield start, buf
 
 
-def parse_dropin(text: str) -> List[Assignment]:
-    """Every Environment= assignment in the [Service] section, in order."""
-    found: List[Assignment] = []
+def _service_values(text: str, directive: str):
+    """(line number, stripped value) of each ``directive=`` line in the [Service] section."""
     section = None
     for lineno, line in _logical_lines(text):
         stripped = line.strip()
@@ -110,9 +109,14 @@ def parse_dropin(text: str) -> List[Assignment]:
             section = stripped
             continue
         key, sep, value = stripped.partition('=')
-        if section != '[Service]' or not sep or key.strip() != 'Environment':
-            continue
-        value = value.strip()
+        if section == '[Service]' and sep and key.strip() == directive:
+            yield lineno, value.strip()
+
+
+def parse_dropin(text: str) -> List[Assignment]:
+    """Every Environment= assignment in the [Service] section, in order."""
+    found: List[Assignment] = []
+    for lineno, value in _service_values(text, 'Environment'):
         if value == '':
             found.append(Assignment('', '', lineno))  # "Environment=" resets the list
             continue
@@ -233,18 +237,7 @@ def unit_sources(path: str, search_dirs=UNIT_DIRS) -> List[Source]:
 def environment_files(text: str) -> List[str]:
     """Files named by EnvironmentFile= in the [Service] section ('-' prefix dropped)."""
     files: List[str] = []
-    section = None
-    for _lineno, line in _logical_lines(text):
-        stripped = line.strip()
-        if not stripped or stripped.startswith(('#', ';')):
-            continue
-        if stripped.startswith('['):
-            section = stripped
-            continue
-        key, sep, value = stripped.partition('=')
-        if section != '[Service]' or not sep or key.strip() != 'EnvironmentFile':
-            continue
-        value = value.strip()
+    for _lineno, value in _service_values(text, 'EnvironmentFile'):
         if value == '':
             files = []
             continue
