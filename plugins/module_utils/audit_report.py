@@ -24,10 +24,11 @@ SCHEMA = 'aisec.ollama.endpoint_audit/1'
 TOOL = 'aisec.ollama.ollama_endpoint_audit'
 _SARIF_LEVEL = {'critical': 'error', 'high': 'error', 'medium': 'warning', 'low': 'note', 'info': 'note'}
 _SECURITY_SEVERITY = {'critical': '9.5', 'high': '8.0', 'medium': '5.5', 'low': '3.0', 'info': '0.0'}
-# What changes from run to run while the posture does not: timings and how many 429s the pacing
-# met (it depends on what the previous run left in the proxy's rate-limit buckets). Kept in the
-# module's return, left out of report files so an unchanged posture rewrites nothing.
-_VOLATILE = ('duration', 'rate_limited', 'rate_limited_targets')
+# What changes from run to run while the posture does not: timings, how many 429s the pacing met
+# and so how many requests were sent (both depend on what the previous run left in the proxy's
+# rate-limit buckets). Kept in the module's return, left out of report files so an unchanged
+# posture rewrites nothing.
+_VOLATILE = ('duration', 'rate_limited', 'rate_limited_targets', 'requests')
 
 
 class Summary:
