@@ -1,0 +1,126 @@
+# Copyright: (c) 2026, AISec Ollama Maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""playbooks/audit.yml under ansible-runner (AWX's engine), on localhost: the summary comes back
+through set_stats (the stats event's artifact_data in runner's job events, what AWX shows on the
+job and passes down a workflow), and report files are never written silently into the
+controller's (the execution environment's) filesystem.
+
+The audited "host" is localhost with nothing at the probed ports (loopback port 1): the audit
+reads, nothing changes.
+"""
+
+import glob
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[3]
+BIN = Path(sys.executable).parent
+SURVEY = {  # as a survey sends them: strings
+    "audit_hosts": "localhost",
+    "audit_target": "https://127.0.0.1:1",
+    "audit_version_url": "http://127.0.0.1:1",
+    "audit_models": "false",
+    "audit_fail_on_unexamined": "False",
+    "audit_fail_on_verdicts": "exposed,incomplete",
+}
+
+
+def _site_packages():
+    import sysconfig
+
+    return sysconfig.get_paths()["purelib"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def collection_link():
+    link = Path(_site_packages()) / "ansible_collections" / "aisec" / "ollama"
+    if not (link.exists() and link.resolve() == REPO):
+        subprocess.run([str(REPO / "scripts" / "link-collection.sh")], check=True, capture_output=True)
+
+
+def _inventory(path):
+    path.write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
+        "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))
+
+
+def run_runner(tmp_path, extra):
+    pdd = tmp_path / "runner"
+    (pdd / "env").mkdir(parents=True)
+    (pdd / "inventory").mkdir()
+    _inventory(pdd / "inventory" / "hosts.yml")
+    (pdd / "env" / "envvars").write_text(yaml.safe_dump({
+        "ANSIBLE_COLLECTIONS_PATH": _site_packages(), "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}))
+    (pdd / "env" / "extravars").write_text(yaml.safe_dump({**SURVEY, **extra}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWX_", "RUNNER_"))}
+    env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
+    proc = subprocess.run(
+        [str(BIN / "ansible-runner"), "run", str(pdd), "--project-dir", str(REPO / "playbooks"), "-p", "audit.yml",
+         "--ident", "audit"],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    artifacts = pdd / "artifacts" / "audit"
+    stats = None
+    for name in glob.glob(str(artifacts / "job_events" / "*.json")):
+        event = json.loads(Path(name).read_text())
+        if event.get("event") == "playbook_on_stats":
+            stats = event["event_data"].get("artifact_data")
+    return proc, artifacts, stats
+
+
+def test_set_stats_carry_gate_counts_and_per_host_verdicts(tmp_path):
+    proc, artifacts, stats = run_runner(tmp_path, {})
+    assert (artifacts / "status").read_text() == "successful", proc.stdout[-3000:]
+    assert stats["audit_result_gate"] == "passed"
+    assert stats["audit_result_counts"] == {"hosts": 1, "pass": 1, "fail": 0, "not_examined": 0, "fails_gate": 0}
+    assert stats["audit_result_verdicts"] == {"localhost": "pass"}
+    assert stats["audit_result_report"] == ""
+    assert [row["host"] for row in stats["audit_result_hosts"]] == ["localhost"]
+
+
+def test_report_dir_in_the_ee_under_runner_is_refused_before_probing(tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    proc, artifacts, stats = run_runner(tmp_path, {"audit_report_dir": str(reports)})
+    flat = " ".join(proc.stdout.split())
+    assert (artifacts / "status").read_text() == "failed"
+    assert "would be written on the controller (localhost)" in flat
+    assert "AWX_ISOLATED_DATA_DIR" in flat
+    assert "Probe every host's endpoints" not in flat
+    assert list(reports.iterdir()) == []
+    assert stats in (None, {})
+
+
+def test_report_dir_on_the_controller_when_asked_is_written_and_said(tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    proc, artifacts, stats = run_runner(tmp_path, {"audit_report_dir": str(reports), "audit_report_on_controller": "yes"})
+    flat = " ".join(proc.stdout.split())
+    assert (artifacts / "status").read_text() == "successful", proc.stdout[-3000:]
+    assert f"WARNING: the report files go to {reports} ON THE CONTROLLER" in flat
+    assert sorted(p.name for p in reports.iterdir()) == [
+        "ollama-audit-hosts.json", "ollama-audit.json", "ollama-audit.md", "ollama-audit.sarif"]
+    assert stats["audit_result_report"] == f"localhost:{reports}"
+
+
+def test_plain_ansible_playbook_keeps_writing_reports_on_the_controller(tmp_path):
+    """Outside AWX / runner a controller path is the user's own disk: no refusal, no warning."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    _inventory(tmp_path / "hosts.yml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWX_", "RUNNER_"))}
+    env.update(ANSIBLE_COLLECTIONS_PATH=_site_packages(), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    (tmp_path / "extra.json").write_text(json.dumps({**SURVEY, "audit_report_dir": str(reports)}))
+    proc = subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", str(tmp_path / "hosts.yml"), "-e", "@" + str(tmp_path / "extra.json"),
+         str(REPO / "playbooks" / "audit.yml")],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    assert "WARNING: the report files go to" not in proc.stdout
+    assert (reports / "ollama-audit-hosts.json").is_file()
