@@ -45,8 +45,17 @@ def collection_link():
 
 
 def _inventory(path):
-    path.write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
-        "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "all": {
+                    "hosts": {
+                        "localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+                    }
+                }
+            }
+        )
+    )
 
 
 def run_runner(tmp_path, extra):
@@ -54,15 +63,35 @@ def run_runner(tmp_path, extra):
     (pdd / "env").mkdir(parents=True)
     (pdd / "inventory").mkdir()
     _inventory(pdd / "inventory" / "hosts.yml")
-    (pdd / "env" / "envvars").write_text(yaml.safe_dump({
-        "ANSIBLE_COLLECTIONS_PATH": _site_packages(), "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}))
+    (pdd / "env" / "envvars").write_text(
+        yaml.safe_dump(
+            {
+                "ANSIBLE_COLLECTIONS_PATH": _site_packages(),
+                "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+                "ANSIBLE_NOCOLOR": "1",
+            }
+        )
+    )
     (pdd / "env" / "extravars").write_text(yaml.safe_dump({**SURVEY, **extra}))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWX_", "RUNNER_"))}
     env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
     proc = subprocess.run(
-        [str(BIN / "ansible-runner"), "run", str(pdd), "--project-dir", str(REPO / "playbooks"), "-p", "audit.yml",
-         "--ident", "audit"],
-        env=env, capture_output=True, text=True, timeout=600, check=False,
+        [
+            str(BIN / "ansible-runner"),
+            "run",
+            str(pdd),
+            "--project-dir",
+            str(REPO / "playbooks"),
+            "-p",
+            "audit.yml",
+            "--ident",
+            "audit",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     artifacts = pdd / "artifacts" / "audit"
     stats = None
@@ -99,12 +128,18 @@ def test_report_dir_in_the_ee_under_runner_is_refused_before_probing(tmp_path):
 def test_report_dir_on_the_controller_when_asked_is_written_and_said(tmp_path):
     reports = tmp_path / "reports"
     reports.mkdir()
-    proc, artifacts, stats = run_runner(tmp_path, {"audit_report_dir": str(reports), "audit_report_on_controller": "yes"})
+    proc, artifacts, stats = run_runner(
+        tmp_path, {"audit_report_dir": str(reports), "audit_report_on_controller": "yes"}
+    )
     flat = " ".join(proc.stdout.split())
     assert (artifacts / "status").read_text() == "successful", proc.stdout[-3000:]
     assert f"WARNING: the report files go to {reports} ON THE CONTROLLER" in flat
     assert sorted(p.name for p in reports.iterdir()) == [
-        "ollama-audit-hosts.json", "ollama-audit.json", "ollama-audit.md", "ollama-audit.sarif"]
+        "ollama-audit-hosts.json",
+        "ollama-audit.json",
+        "ollama-audit.md",
+        "ollama-audit.sarif",
+    ]
     assert stats["audit_result_report"] == f"localhost:{reports}"
 
 
@@ -117,9 +152,19 @@ def test_plain_ansible_playbook_keeps_writing_reports_on_the_controller(tmp_path
     env.update(ANSIBLE_COLLECTIONS_PATH=_site_packages(), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     (tmp_path / "extra.json").write_text(json.dumps({**SURVEY, "audit_report_dir": str(reports)}))
     proc = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", str(tmp_path / "hosts.yml"), "-e", "@" + str(tmp_path / "extra.json"),
-         str(REPO / "playbooks" / "audit.yml")],
-        env=env, capture_output=True, text=True, timeout=600, check=False,
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            str(tmp_path / "hosts.yml"),
+            "-e",
+            "@" + str(tmp_path / "extra.json"),
+            str(REPO / "playbooks" / "audit.yml"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     assert "WARNING: the report files go to" not in proc.stdout

@@ -27,12 +27,19 @@ def built(tmp_path_factory):
     (work / "execution-environment.yml").write_text((REPO / "execution-environment.yml").read_text())
     build = subprocess.run(
         [str(BIN / "ansible-galaxy"), "collection", "build", str(REPO), "--output-path", str(work / "dist"), "--force"],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert build.returncode == 0, build.stdout + build.stderr
     create = subprocess.run(
         [str(BIN / "ansible-builder"), "create", "-f", "execution-environment.yml", "-c", "context"],
-        cwd=work, capture_output=True, text=True, timeout=300, check=False,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert create.returncode == 0, create.stdout + create.stderr
     return work
@@ -81,7 +88,10 @@ def _introspect(built, collections_root):
     introspect = built / "context" / "_build" / "scripts" / "introspect.py"
     proc = subprocess.run(
         [sys.executable, str(introspect), "introspect", str(collections_root)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return yaml.safe_load(proc.stdout)

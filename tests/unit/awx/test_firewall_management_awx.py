@@ -35,18 +35,29 @@ def collection_link():
 
 
 def run_management(tmp_path, controller_env=None, **role_vars):
-    play = [{
-        "name": "firewall management path",
-        "hosts": "localhost",
-        "connection": "local",
-        "gather_facts": False,
-        "vars": {"ansible_python_interpreter": sys.executable,
-                 "firewall_management_source": "192.0.2.7", **role_vars},
-        "tasks": [
-            {"name": "Management path", "ansible.builtin.include_role": {"name": "aisec.ollama.firewall", "tasks_from": "management"}},
-            {"name": "Show the result", "ansible.builtin.debug": {"msg": "EFFECTIVE={{ firewall_management_cidrs_effective | join(',') }}"}},
-        ],
-    }]
+    play = [
+        {
+            "name": "firewall management path",
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+            "vars": {
+                "ansible_python_interpreter": sys.executable,
+                "firewall_management_source": "192.0.2.7",
+                **role_vars,
+            },
+            "tasks": [
+                {
+                    "name": "Management path",
+                    "ansible.builtin.include_role": {"name": "aisec.ollama.firewall", "tasks_from": "management"},
+                },
+                {
+                    "name": "Show the result",
+                    "ansible.builtin.debug": {"msg": "EFFECTIVE={{ firewall_management_cidrs_effective | join(',') }}"},
+                },
+            ],
+        }
+    ]
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(play))
     env = {k: v for k, v in os.environ.items() if k not in CONTROLLER_VARS and not k.startswith("RUNNER_")}
@@ -54,7 +65,12 @@ def run_management(tmp_path, controller_env=None, **role_vars):
     env.update(controller_env or {})
     return subprocess.run(
         [str(BIN / "ansible-playbook"), "-i", "localhost,", str(playbook)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -66,7 +82,9 @@ def test_empty_cidrs_outside_a_controller_warn_and_name_the_single_address(tmp_p
     assert "EFFECTIVE=192.0.2.7/32" in proc.stdout
 
 
-@pytest.mark.parametrize("name,value", [("AWX_ISOLATED_DATA_DIR", "/runner/artifacts/42"), ("AWX_HOST", "https://awx.example")])
+@pytest.mark.parametrize(
+    "name,value", [("AWX_ISOLATED_DATA_DIR", "/runner/artifacts/42"), ("AWX_HOST", "https://awx.example")]
+)
 def test_empty_cidrs_under_awx_or_runner_fail_before_any_change(tmp_path, name, value):
     proc = run_management(tmp_path, controller_env={name: value})
     assert proc.returncode != 0
@@ -76,8 +94,11 @@ def test_empty_cidrs_under_awx_or_runner_fail_before_any_change(tmp_path, name, 
 
 
 def test_cidrs_given_under_awx_pass_without_warning(tmp_path):
-    proc = run_management(tmp_path, controller_env={"AWX_ISOLATED_DATA_DIR": "/runner/artifacts/42"},
-                          firewall_management_cidrs=["198.51.100.0/24", "203.0.113.0/28"])
+    proc = run_management(
+        tmp_path,
+        controller_env={"AWX_ISOLATED_DATA_DIR": "/runner/artifacts/42"},
+        firewall_management_cidrs=["198.51.100.0/24", "203.0.113.0/28"],
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     assert "WARNING" not in proc.stdout
     assert "EFFECTIVE=198.51.100.0/24,203.0.113.0/28" in proc.stdout

@@ -20,7 +20,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
-PASSWORD = "survey-password-0123456789"
+PASSWORD = "survey-password-0123456789"  # noqa: S105 (a test value)
 KEY = "survey-api-key-abcdefghijklmnopqrstuvwxyz"
 
 
@@ -42,34 +42,76 @@ def run_harden(tmp_path, extra_vars, host_vars=None):
         "proxy_allowed_cidrs": "{{ proxy_allowed_cidrs | default('UNSET') }}",
         "firewall_allowed_cidrs": "{{ firewall_allowed_cidrs | default('UNSET') }}",
         "basic_auth_names": "{{ proxy_basic_auth_users | default([]) | map(attribute='name') | list }}",
-        "basic_auth_password_ok": "{{ (proxy_basic_auth_users | default([{}]))[0].password | default('') == '%s' }}" % PASSWORD,
+        "basic_auth_password_ok": (
+            f"{{{{ (proxy_basic_auth_users | default([{{}}]))[0].password | default('') == '{PASSWORD}' }}}}"
+        ),
         "api_key_names": "{{ proxy_api_keys | default([]) | map(attribute='name') | list }}",
-        "api_key_ok": "{{ (proxy_api_keys | default([{}]))[0].key | default('') == '%s' }}" % KEY,
+        "api_key_ok": f"{{{{ (proxy_api_keys | default([{{}}]))[0].key | default('') == '{KEY}' }}}}",
         "tls_mode": "{{ proxy_tls_mode | default('UNSET') }}",
         "tls_cert_content": "{{ proxy_tls_certificate_content | default('UNSET') }}",
     }
     wrapper = [
         {"name": "Harden", "ansible.builtin.import_playbook": str(REPO / "playbooks" / "harden.yml")},
-        {"name": "Report", "hosts": "localhost", "gather_facts": False, "tasks": [
-            {"name": "Report", "ansible.builtin.copy": {"content": "{{ report | to_json }}", "dest": str(tmp_path / "report.json"),
-                                                        "mode": "0600"},
-             "vars": {"report": report}},
-        ]},
+        {
+            "name": "Report",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "tasks": [
+                {
+                    "name": "Report",
+                    "ansible.builtin.copy": {
+                        "content": "{{ report | to_json }}",
+                        "dest": str(tmp_path / "report.json"),
+                        "mode": "0600",
+                    },
+                    "vars": {"report": report},
+                },
+            ],
+        },
     ]
     (tmp_path / "wrapper.yml").write_text(yaml.safe_dump(wrapper))
-    inventory = {"all": {"hosts": {"localhost": {"ansible_connection": "local",
-                                                  "ansible_python_interpreter": sys.executable,
-                                                  **(host_vars or {})}}}}
+    inventory = {
+        "all": {
+            "hosts": {
+                "localhost": {
+                    "ansible_connection": "local",
+                    "ansible_python_interpreter": sys.executable,
+                    **(host_vars or {}),
+                }
+            }
+        }
+    }
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
-    survey = {"harden_hosts": "localhost", "harden_server": "false", "harden_proxy": "No", "harden_firewall": "0",
-              **extra_vars}
+    survey = {
+        "harden_hosts": "localhost",
+        "harden_server": "false",
+        "harden_proxy": "No",
+        "harden_firewall": "0",
+        **extra_vars,
+    }
     (tmp_path / "extra.json").write_text(json.dumps(survey))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_site_packages(), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=_site_packages(),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+    )
     proc = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-vvv", "-i", str(tmp_path / "inventory.yml"), "-e", "@" + str(tmp_path / "extra.json"),
-         str(tmp_path / "wrapper.yml")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+        [
+            str(BIN / "ansible-playbook"),
+            "-vvv",
+            "-i",
+            str(tmp_path / "inventory.yml"),
+            "-e",
+            "@" + str(tmp_path / "extra.json"),
+            str(tmp_path / "wrapper.yml"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     written = tmp_path / "report.json"
     proc.flat = " ".join(proc.stdout.split())  # the default callback wraps long lines
@@ -77,14 +119,17 @@ def run_harden(tmp_path, extra_vars, host_vars=None):
 
 
 def test_survey_strings_feed_both_roles_and_the_credentials(tmp_path):
-    proc, report = run_harden(tmp_path, {
-        "harden_allowed_cidrs": "10.20.0.0/16, 192.0.2.7\n2001:db8::/48,",
-        "harden_basic_auth_user": "alice",
-        "harden_basic_auth_password": PASSWORD,
-        "harden_api_key": KEY,
-        "harden_tls_certificate": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t",
-        "harden_tls_private_key": "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t",
-    })
+    proc, report = run_harden(
+        tmp_path,
+        {
+            "harden_allowed_cidrs": "10.20.0.0/16, 192.0.2.7\n2001:db8::/48,",
+            "harden_basic_auth_user": "alice",
+            "harden_basic_auth_password": PASSWORD,
+            "harden_api_key": KEY,
+            "harden_tls_certificate": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t",
+            "harden_tls_private_key": "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t",
+        },
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
     cidrs = ["10.20.0.0/16", "192.0.2.7", "2001:db8::/48"]
     assert report["proxy_allowed_cidrs"] == cidrs
@@ -104,8 +149,10 @@ def test_a_list_works_too_and_the_roles_own_variables_win(tmp_path):
     proc, report = run_harden(
         tmp_path,
         {"harden_allowed_cidrs": ["10.20.0.0/16"], "harden_api_key": KEY, "harden_api_key_name": "ci"},
-        host_vars={"firewall_allowed_cidrs": ["198.51.100.0/24"],
-                   "proxy_api_keys": [{"name": "inventory-key", "key": "k" * 30}]},
+        host_vars={
+            "firewall_allowed_cidrs": ["198.51.100.0/24"],
+            "proxy_api_keys": [{"name": "inventory-key", "key": "k" * 30}],
+        },
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
     assert report["proxy_allowed_cidrs"] == ["10.20.0.0/16"]
@@ -123,11 +170,14 @@ def test_nothing_given_leaves_every_role_variable_alone(tmp_path):
     assert report["api_key_names"] == []
 
 
-@pytest.mark.parametrize("extra,needle", [
-    ({"harden_allowed_cidrs": "10.0.0.0/8, 10.0.0.300/32"}, "harden_allowed_cidrs[1]"),
-    ({"harden_basic_auth_user": "alice"}, "Give harden_basic_auth_user and harden_basic_auth_password together"),
-    ({"harden_tls_certificate": "LS0t"}, "harden_tls_certificate and harden_tls_private_key together"),
-])
+@pytest.mark.parametrize(
+    "extra,needle",
+    [
+        ({"harden_allowed_cidrs": "10.0.0.0/8, 10.0.0.300/32"}, "harden_allowed_cidrs[1]"),
+        ({"harden_basic_auth_user": "alice"}, "Give harden_basic_auth_user and harden_basic_auth_password together"),
+        ({"harden_tls_certificate": "LS0t"}, "harden_tls_certificate and harden_tls_private_key together"),
+    ],
+)
 def test_bad_survey_answers_stop_the_run_before_any_change(tmp_path, extra, needle):
     proc, report = run_harden(tmp_path, extra)
     assert proc.returncode != 0

@@ -36,11 +36,15 @@ def _site_packages():
 def pem_pair():
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ollama.test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=200))
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=200))
         .sign(key, hashes.SHA256())
     )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
@@ -51,31 +55,47 @@ def pem_pair():
 
 
 def run_tls(tmp_path, **content):
-    play = [{
-        "name": "tls.yml alone",
-        "hosts": "localhost",
-        "connection": "local",
-        "gather_facts": False,
-        "vars": {
-            "ansible_python_interpreter": sys.executable,
-            "proxy_tls_mode": "files",
-            "proxy_tls_certificate_src": "",
-            "proxy_tls_private_key_src": "",
-            "proxy_tls_renew_days": 30,
-            "proxy_certificate": str(tmp_path / "server.crt"),
-            "proxy_private_key": str(tmp_path / "server.key"),
-            **content,
-        },
-        "tasks": [{"name": "Run the role's tls.yml", "ansible.builtin.include_tasks": str(REPO / "roles/proxy/tasks/tls.yml")}],
-        "handlers": [{"name": "Reload nginx", "ansible.builtin.debug": {"msg": "reload requested"}}],
-    }]
+    play = [
+        {
+            "name": "tls.yml alone",
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+            "vars": {
+                "ansible_python_interpreter": sys.executable,
+                "proxy_tls_mode": "files",
+                "proxy_tls_certificate_src": "",
+                "proxy_tls_private_key_src": "",
+                "proxy_tls_renew_days": 30,
+                "proxy_certificate": str(tmp_path / "server.crt"),
+                "proxy_private_key": str(tmp_path / "server.key"),
+                **content,
+            },
+            "tasks": [
+                {
+                    "name": "Run the role's tls.yml",
+                    "ansible.builtin.include_tasks": str(REPO / "roles/proxy/tasks/tls.yml"),
+                }
+            ],
+            "handlers": [{"name": "Reload nginx", "ansible.builtin.debug": {"msg": "reload requested"}}],
+        }
+    ]
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(play))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_site_packages(), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=_site_packages(),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+    )
     return subprocess.run(
         [str(BIN / "ansible-playbook"), "-i", "localhost,", "-vvv", str(playbook)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -111,7 +131,7 @@ def test_base64_content_as_a_credential_field_holds_it(tmp_path, pem_pair):
 
 @pytest.mark.parametrize("bad", ["not a certificate", base64.b64encode(b"hello world, not PEM").decode()])
 def test_content_neither_pem_nor_base64_of_pem_is_refused_before_writing(tmp_path, pem_pair, bad):
-    _, key_pem = pem_pair
+    key_pem = pem_pair[1]
     proc = run_tls(tmp_path, proxy_tls_certificate_content=bad, proxy_tls_private_key_content=key_pem)
     assert proc.returncode != 0
     assert "neither PEM nor base64 of PEM" in proc.stdout
@@ -123,14 +143,17 @@ def test_paths_still_work(tmp_path, pem_pair):
     cert_pem, key_pem = pem_pair
     (tmp_path / "in.crt").write_text(cert_pem)
     (tmp_path / "in.key").write_text(key_pem)
-    proc = run_tls(tmp_path, proxy_tls_certificate_src=str(tmp_path / "in.crt"),
-                   proxy_tls_private_key_src=str(tmp_path / "in.key"))
+    proc = run_tls(
+        tmp_path, proxy_tls_certificate_src=str(tmp_path / "in.crt"), proxy_tls_private_key_src=str(tmp_path / "in.key")
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     assert (tmp_path / "server.crt").read_text() == cert_pem
 
 
 def test_role_declares_and_defaults_the_content_inputs():
-    spec = yaml.safe_load((REPO / "roles/proxy/meta/argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    spec = yaml.safe_load((REPO / "roles/proxy/meta/argument_specs.yml").read_text())["argument_specs"]["main"][
+        "options"
+    ]
     defaults = yaml.safe_load((REPO / "roles/proxy/defaults/main.yml").read_text())
     for name in ("proxy_tls_certificate_content", "proxy_tls_private_key_content"):
         assert spec[name]["type"] == "str"
