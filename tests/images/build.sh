@@ -4,7 +4,8 @@
 # matches is reused, so a second run builds nothing.
 #
 #   tests/images/build.sh            build (or reuse) every image
-#   tests/images/build.sh target     only some: base target client target-podman ollama-emulator
+#   tests/images/build.sh target     only some: base target client target-podman target-packages
+#                                    target-ufw target-firewalld ollama-emulator
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -67,6 +68,19 @@ build_target_podman() {
   BASE_IMAGE=$TARGET_IMAGE build_image "$TARGET_PODMAN_IMAGE" "$here/target-podman"
 }
 
+# Targets that already hold distribution packages a scenario would otherwise install in every run
+# (built on the target image; scenario harden keeps the bare target, so the install path stays tested).
+build_target_with() {
+  local name=$1 tag
+  case $name in
+    target-packages) tag=$TARGET_PACKAGES_IMAGE ;;
+    target-ufw) tag=$TARGET_UFW_IMAGE ;;
+    target-firewalld) tag=$TARGET_FIREWALLD_IMAGE ;;
+  esac
+  build_target
+  BASE_IMAGE=$TARGET_IMAGE build_image "$tag" "$here/$name"
+}
+
 # The emulator release archive (bin/ollama) and an image made from it, like the official one.
 build_release() {
   "$repo/.venv/bin/python" "$repo/tests/emulator/package.py" --out "$RELEASE_DIR" >/dev/null
@@ -96,7 +110,7 @@ build_ollama_emulator() {
 
 main() {
   local wanted=("$@")
-  ((${#wanted[@]})) || wanted=(target client target-podman ollama-emulator)
+  ((${#wanted[@]})) || wanted=(target client target-podman target-packages target-ufw target-firewalld ollama-emulator)
   build_base
   for name in "${wanted[@]}"; do
     case $name in
@@ -104,6 +118,7 @@ main() {
       target) build_target ;;
       client) build_client ;;
       target-podman) build_target_podman ;;
+      target-packages | target-ufw | target-firewalld) build_target_with "$name" ;;
       ollama-emulator) build_ollama_emulator ;;
       release) build_release ;;
       *) echo "unknown image: $name" >&2; exit 2 ;;

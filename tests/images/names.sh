@@ -6,6 +6,10 @@ BASE_IMAGE=localhost/aisec-debian:12
 TARGET_IMAGE=localhost/aisec-target:latest
 CLIENT_IMAGE=localhost/aisec-client:latest
 TARGET_PODMAN_IMAGE=localhost/aisec-target-podman:latest
+# Targets with a scenario's distribution packages already installed (tests/images/target-*/).
+TARGET_PACKAGES_IMAGE=localhost/aisec-target-packages:latest
+TARGET_UFW_IMAGE=localhost/aisec-target-ufw:latest
+TARGET_FIREWALLD_IMAGE=localhost/aisec-target-firewalld:latest
 EMULATOR_VERSION=${EMULATOR_VERSION:-0.32.15}
 EMULATOR_IMAGE=localhost/ollama-emulator:$EMULATOR_VERSION
 RELEASE_DIR=${RELEASE_DIR:-$repo/.cache/release}
