@@ -162,6 +162,21 @@ def test_a_list_works_too_and_the_roles_own_variables_win(tmp_path):
     assert "WARNING: proxy_api_keys is set, so harden_api_key is NOT used for it" in proc.flat
 
 
+def test_role_variables_templated_from_hostvars_are_read(tmp_path):
+    # An inventory that builds a role's variable from another host's variables (molecule/harden
+    # does, from the client's facts): read through hostvars[...] it was templated without
+    # hostvars and the run failed ("'hostvars' is undefined") before any role ran.
+    proc, report = run_harden(
+        tmp_path,
+        {"harden_allowed_cidrs": "10.20.0.0/16"},
+        host_vars={"lab_net": "198.51.100.0/24", "firewall_allowed_cidrs": ["{{ hostvars['localhost'].lab_net }}"]},
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
+    assert report["firewall_allowed_cidrs"] == ["198.51.100.0/24"]
+    assert "firewall_allowed_cidrs = 198.51.100.0/24" in proc.flat
+    assert "proxy_allowed_cidrs = 10.20.0.0/16" in proc.flat
+
+
 def test_nothing_given_leaves_every_role_variable_alone(tmp_path):
     proc, report = run_harden(tmp_path, {"harden_allowed_cidrs": "", "harden_api_key": ""})
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
