@@ -238,6 +238,9 @@ def main():
         problems.append('the process listens on no TCP port')
     problems += [f'it listens on {a}, not only on {host} port {port}' for a in result['stray_listeners']]
     result['stale'], result['problems'] = stale, problems
+    # The unit's Environment= carries every setting, credentials included (a proxy URL with a
+    # password): it is read above, never printed, so no run's output holds it.
+    result['props'] = {k: v for k, v in props.items() if k != 'Environment'}
     print(json.dumps(result))
 
 
