@@ -69,18 +69,18 @@ call("model details", "POST", "/api/show", {"model": cfg["model"]})
 for turn in range(cfg["turns"]):
     if turn:
         time.sleep(cfg["pause"])
-    chat("turn %d answer" % turn, "question number %d" % turn, True)
-    chat("turn %d follow-ups" % turn, "suggest follow-up questions", False)
-    chat("turn %d %s" % (turn, "title" if turn == 0 else "tags"), "generate a short title", False)
+    chat(f"turn {turn} answer", f"question number {turn}", True)
+    chat(f"turn {turn} follow-ups", "suggest follow-up questions", False)
+    chat(f"turn {turn} {'title' if turn == 0 else 'tags'}", "generate a short title", False)
 # A document upload: one embed per chunk (about 1 KB of text each).
 for chunk in range(cfg["chunks"]):
-    call("upload chunk %d" % chunk, "POST", "/api/embed",
-         {"model": cfg["model"], "input": ["chunk %d of the document " % chunk + "lorem ipsum " * 80]})
+    call(f"upload chunk {chunk}", "POST", "/api/embed",
+         {"model": cfg["model"], "input": [f"chunk {chunk} of the document " + "lorem ipsum " * 80]})
 # Chat turns about the document: the query embedded, then the three chat calls.
 for turn in range(cfg["rag_turns"]):
     time.sleep(cfg["pause"])
-    call("rag turn %d query" % turn, "POST", "/api/embed", {"model": cfg["model"], "input": ["what does it say"]})
-    chat("rag turn %d answer" % turn, "what does the document say", True)
-    chat("rag turn %d follow-ups" % turn, "suggest follow-up questions", False)
-    chat("rag turn %d tags" % turn, "generate tags", False)
+    call(f"rag turn {turn} query", "POST", "/api/embed", {"model": cfg["model"], "input": ["what does it say"]})
+    chat(f"rag turn {turn} answer", "what does the document say", True)
+    chat(f"rag turn {turn} follow-ups", "suggest follow-up questions", False)
+    chat(f"rag turn {turn} tags", "generate tags", False)
 print(json.dumps({"requests": log, "seconds": round(time.monotonic() - start, 1)}))
