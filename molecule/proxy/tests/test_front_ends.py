@@ -8,9 +8,11 @@
   key has its own.
 - Every refusal of the proxy is Ollama's shape: JSON with an "error" string, never HTML.
 
-This file runs first (file order): the replay needs the key's budget untouched, and the flood
-spends only the stranger's address budget on proxy-any's inference class, which no later test
-uses (test_real_clients.py sends its inference requests with the key).
+File order matters: this file runs before test_proxy.py (only test_api_key_case.py comes first,
+and it spends the read budget, not inference or embed): the replay needs the key's inference and
+embed budgets untouched, and the flood spends only the stranger's address budget on proxy-any's
+inference class, which no later test uses (test_real_clients.py sends its inference requests
+with the key).
 """
 
 import json
