@@ -1,8 +1,9 @@
 """Front-ends through the proxy with the role's default budgets (issue 17).
 
 - One Open WebUI user, replayed (openwebui_replay.py: version check, tags, show, three chat
-  calls per turn, one embed per document chunk) with its API key from proxy-client to
-  proxy-target: never a 429, every request answered by Ollama.
+  calls per turn, one embed per document chunk, all chunks in flight at once as Open WebUI
+  0.12.4 sends them) with its API key from proxy-client to proxy-target: never a 429, every
+  request answered by Ollama.
 - An anonymous flood from another address (proxy-stranger, outside proxy-any's allowlist, so
   it must authenticate) meets 429; invented credentials do not buy it a fresh budget, the real
   key has its own.
