@@ -19,9 +19,11 @@ description:
     C(aisec.ollama.proxy) role's site template.
   - Exact routes become C(location = /path); routes ending in a parameter
     (C(/api/blobs/:digest)) become a regex location matching exactly one more path segment.
-  - Each entry names the rate-limit class of the route (V(inference) for the inference and
-    compat classes, V(read) for banner and read, V(management) for management, account and
-    experimental), so the template can attach the right C(limit_req) zone.
+  - Each entry names the rate-limit class of the route (V(embed) for the embedding routes
+    C(/api/embed), C(/api/embeddings) and C(/v1/embeddings); V(read) for banner, read and the
+    OpenAI model list C(/v1/models); V(inference) for the other inference and compat routes;
+    V(management) for management, account and experimental), so the template can attach the
+    right C(limit_req) zone.
   - Each entry says whether the route uploads model data (C(upload), true only for the blob
     upload route C(/api/blobs/:digest)), so the template can give that route alone the large
     body limit.
@@ -67,7 +69,7 @@ _value:
       type: str
       sample: inference
     limit_class:
-      description: Rate-limit class (C(inference), C(read) or C(management)).
+      description: Rate-limit class (C(inference), C(embed), C(read) or C(management)).
       type: str
       sample: inference
     modifier:
@@ -98,7 +100,7 @@ from ansible_collections.aisec.ollama.plugins.module_utils import endpoints  # n
 
 CUSTOM = 'custom'
 
-# Rate-limit classes: endpoint classes that share one budget per client address.
+# Rate-limit classes: endpoint classes that share one budget per credential (or client address).
 LIMIT_CLASSES = {
     'banner': 'read',
     'read': 'read',
@@ -108,6 +110,22 @@ LIMIT_CLASSES = {
     'account': 'management',
     'experimental': 'management',
 }
+
+# Routes whose budget is not their endpoint class's: embeddings get their own class (a RAG upload
+# sends one request per document chunk, a chat turn a few), and the OpenAI model list is a read
+# (front-ends poll it like /api/tags).
+ROUTE_LIMIT_CLASSES = {
+    'embed': 'embed',
+    'embeddings': 'embed',
+    'openai_embeddings': 'embed',
+    'openai_models': 'read',
+    'openai_model': 'read',
+}
+
+
+def limit_class_for(route):
+    """The rate-limit class of one endpoint table route."""
+    return ROUTE_LIMIT_CLASSES.get(route.name, LIMIT_CLASSES[route.endpoint_class])
 
 
 # Routes whose request body is a model layer (GBs): only these get the large body limit.
@@ -123,7 +141,7 @@ def location_for(route):
     return {
         'name': route.name,
         'endpoint_class': route.endpoint_class,
-        'limit_class': LIMIT_CLASSES[route.endpoint_class],
+        'limit_class': limit_class_for(route),
         'modifier': modifier,
         'match': match,
         'methods': list(route.methods),

@@ -114,6 +114,24 @@ def _advisory_severity(name):
     return 'info' if name in (None, 'none') else name
 
 
+def _closed_to_everyone(classes, anon_classes, auth_classes):
+    """True when every endpoint class of an advisory was seen closed, anonymously and with credentials.
+
+    'all' (unauthenticated access as such) is closed when no class but the banner answers anonymous
+    clients. Without an authenticated sweep, or with a class not examined, it is never closed.
+    """
+    if auth_classes is None:
+        return False
+    closed = ('blocked', 'absent')
+    for name in classes:
+        if name == 'all':
+            if any(state not in closed for n, state in anon_classes.items() if n != 'banner'):
+                return False
+        elif anon_classes.get(name) not in closed or auth_classes.get(name) not in closed:
+            return False
+    return True
+
+
 class TargetAudit:
     def __init__(self, target, options):
         self.target = target
@@ -183,7 +201,7 @@ class TargetAudit:
         self._identity(first)
         self._exposure()
         self._version(version, source)
-        advisories = self._advisories(version, anon_classes)
+        advisories = self._advisories(version, anon_classes, auth_classes)
         self._transport(first)
         self._auth(anon_classes)
         self._cors()
@@ -263,7 +281,7 @@ class TargetAudit:
         else:
             self.rec.ok('disclosure.version', _evidence([ex] if ex is not None else []))
 
-    def _advisories(self, version, anon_classes):
+    def _advisories(self, version, anon_classes, auth_classes=None):
         data = self.opts['advisory_data']
         if not version:
             self.rec.skip('advisories.version', 'the version is not readable')
@@ -283,12 +301,18 @@ class TargetAudit:
                 'all' in classes and any(s == 'open' for n, s in anon_classes.items() if n != 'banner'))
             items.append({'id': item['id'], 'name': item['name'], 'severity': item['severity'],
                           'fixed_in': item['fixed_in'], 'endpoint_classes': classes,
-                          'reachable_anonymously': open_anon, 'summary': item['summary']})
+                          'reachable_anonymously': open_anon,
+                          'mitigated': _closed_to_everyone(classes, anon_classes, auth_classes),
+                          'summary': item['summary']})
         if not items:
             self.rec.ok('advisories.version', detail='no advisory applies to %s' % version)
             return items
-        worst = max((_advisory_severity(i['severity']) for i in items), key=af.severity_rank)
-        detail = 'version %s: %s' % (version, ', '.join(i['id'] for i in items))
+        # An advisory whose endpoints were seen closed to anonymous AND authenticated clients (a
+        # proxy's policy) counts as low: the version is still listed, the exposure is not there.
+        worst = max((_advisory_severity('low' if i['mitigated'] else i['severity']) for i in items),
+                    key=af.severity_rank)
+        detail = 'version %s: %s' % (version, ', '.join(
+            i['id'] + (' (mitigated: endpoints closed)' if i['mitigated'] else '') for i in items))
         if judged['minimum_safe_version']:
             detail += '; fixed from %s' % judged['minimum_safe_version']
         evidence = [{'request': 'GET /api/version', 'status': 200, 'detail': 'version %s' % version}]

@@ -78,8 +78,9 @@ ROUTES_BY_NAME = collections.OrderedDict((r.name, r) for r in ROUTES)
 
 # Proxy profiles: the routes each opens to authenticated clients. Everything else is denied.
 PROFILES = collections.OrderedDict([
-    # What applications need: inference in both API styles, and the model list they pick from.
-    ('inference', ('generate', 'chat', 'embed', 'embeddings', 'openai_chat', 'openai_completions',
+    # What applications need: inference in both API styles, the model list they pick from, and
+    # the version (front-ends such as Open WebUI check a connection with GET /api/version).
+    ('inference', ('version', 'generate', 'chat', 'embed', 'embeddings', 'openai_chat', 'openai_completions',
                    'openai_embeddings', 'openai_responses', 'openai_transcriptions', 'openai_models',
                    'openai_model', 'anthropic_messages', 'tags', 'ps', 'show')),
     # Dashboards and inventory: nothing that runs a model or changes one.

@@ -168,12 +168,19 @@ def test_management_endpoints_closed_with_credentials(client, base, method, path
     assert status == 403
 
 
-@pytest.mark.parametrize("path", ["/", "/api/version", "/api/status", "/nonexistent", "/api/generate/../push",
+@pytest.mark.parametrize("path", ["/", "/api/status", "/nonexistent", "/api/generate/../push",
                                   "/API/GENERATE", "/api/tags/"])
 def test_unknown_and_unlisted_paths_are_denied(client, base, path):
     _rc, status, _h, body = curl(client, base + path, *basic("--path-as-is"))
     assert status == 403
     assert "Ollama is running" not in body
+
+
+def test_version_is_open_to_credentials(client, base):
+    # Front-ends check a connection with it (Open WebUI's "Verify connection").
+    _rc, status, _h, body = curl(client, base + "/api/version", *bearer())
+    assert status == 200
+    assert "version" in json.loads(body)
 
 
 def test_version_not_answered_without_auth(client, base):
@@ -323,8 +330,9 @@ def test_previous_config_still_serves_after_failed_validation(client, base, targ
 # --- rate limit: last, it spends the client's budget ------------------------------------------
 
 def test_zz_burst_on_inference_is_rate_limited(client, base):
+    # The key's inference budget (default burst 20): a burst of 40 meets 429.
     cmd = ("for i in $(seq 40); do curl -s -o /dev/null -w '%{http_code}\\n' --cacert " + CA + " "
-           + shlex.quote("-H" + BEARER) + " -d '{}' " + base + "/api/embed; done")
+           + shlex.quote("-H" + BEARER) + " -d '{}' " + base + "/api/generate; done")
     statuses = client.host.check_output(cmd).split()
     assert "429" in statuses
     first_limited = statuses.index("429")

@@ -27,7 +27,7 @@ def libc_crypt(password, setting):
 
 
 CLOSED_IN_DEFAULT = ["push", "delete", "pull", "create", "copy", "blobs", "me", "signout", "user_keys",
-                     "web_search", "web_fetch", "model_recommendations", "version", "banner"]
+                     "web_search", "web_fetch", "model_recommendations", "banner"]
 
 
 def names(locations):
@@ -41,10 +41,12 @@ def test_every_profile_opens_exactly_its_routes_from_the_endpoint_table(profile)
     assert names(proxy_locations(profile)) == [r.name for r in endpoints.profile_routes(profile)]
 
 
-def test_default_profile_closes_management_account_experimental_and_version():
+def test_default_profile_closes_management_account_experimental_and_banner():
     opened = names(proxy_locations("inference"))
     assert not set(CLOSED_IN_DEFAULT) & set(opened)
-    assert {"generate", "chat", "embed", "openai_chat", "anthropic_messages", "tags", "ps", "show"} <= set(opened)
+    # version: front-ends check a connection with it (issue 17).
+    assert {"generate", "chat", "embed", "openai_chat", "anthropic_messages", "version", "tags", "ps",
+            "show"} <= set(opened)
 
 
 def test_dev_profile_is_only_generate():

@@ -47,8 +47,7 @@ def test_default_profile_opens_no_management_account_or_experimental_route():
     classes = {r.endpoint_class for r in endpoints.profile_routes("inference")}
     assert classes == {"inference", "compat", "read"}
     names = {r.name for r in endpoints.profile_routes("inference")}
-    assert {"tags", "ps", "show"} <= names
-    assert "version" not in names
+    assert {"tags", "ps", "show", "version"} <= names
 
 
 def test_dev_profile_is_generate_only():
