@@ -48,11 +48,12 @@ LOCAL = {"ansible_connection": "local", "ansible_python_interpreter": sys.execut
 
 
 def _inventory(path, hosts=None):
-    path.write_text(yaml.safe_dump({"all": {"hosts": hosts or {"localhost": LOCAL}}}))
+    # the hosts in ollama_servers: audit_hosts' default (the survey's) finds them too
+    path.write_text(yaml.safe_dump({"all": {"children": {"ollama_servers": {"hosts": hosts or {"localhost": LOCAL}}}}}))
 
 
 def run_runner(tmp_path, extra, hosts=None, drop=()):
-    """Run audit.yml under ansible-runner: SURVEY + extra as extra vars (minus the names in drop),
+    """Run audit.yml under ansible-runner: SURVEY (minus the names in drop) + extra as extra vars,
     hosts as the inventory (localhost alone by default)."""
     pdd = tmp_path / "runner"
     (pdd / "env").mkdir(parents=True)
@@ -67,7 +68,7 @@ def run_runner(tmp_path, extra, hosts=None, drop=()):
             }
         )
     )
-    survey = {k: v for k, v in {**SURVEY, **extra}.items() if k not in drop}
+    survey = {**{k: v for k, v in SURVEY.items() if k not in drop}, **extra}
     (pdd / "env" / "extravars").write_text(yaml.safe_dump(survey))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWX_", "RUNNER_"))}
     env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
