@@ -44,25 +44,21 @@ def collection_link():
         subprocess.run([str(REPO / "scripts" / "link-collection.sh")], check=True, capture_output=True)
 
 
-def _inventory(path):
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "all": {
-                    "hosts": {
-                        "localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
-                    }
-                }
-            }
-        )
-    )
+LOCAL = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
 
 
-def run_runner(tmp_path, extra):
+def _inventory(path, hosts=None):
+    # the hosts in ollama_servers: audit_hosts' default (the survey's) finds them too
+    path.write_text(yaml.safe_dump({"all": {"children": {"ollama_servers": {"hosts": hosts or {"localhost": LOCAL}}}}}))
+
+
+def run_runner(tmp_path, extra, hosts=None, drop=()):
+    """Run audit.yml under ansible-runner: SURVEY (minus the names in drop) + extra as extra vars,
+    hosts as the inventory (localhost alone by default)."""
     pdd = tmp_path / "runner"
     (pdd / "env").mkdir(parents=True)
     (pdd / "inventory").mkdir()
-    _inventory(pdd / "inventory" / "hosts.yml")
+    _inventory(pdd / "inventory" / "hosts.yml", hosts)
     (pdd / "env" / "envvars").write_text(
         yaml.safe_dump(
             {
@@ -72,7 +68,8 @@ def run_runner(tmp_path, extra):
             }
         )
     )
-    (pdd / "env" / "extravars").write_text(yaml.safe_dump({**SURVEY, **extra}))
+    survey = {**{k: v for k, v in SURVEY.items() if k not in drop}, **extra}
+    (pdd / "env" / "extravars").write_text(yaml.safe_dump(survey))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWX_", "RUNNER_"))}
     env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
     proc = subprocess.run(
@@ -110,6 +107,29 @@ def test_set_stats_carry_gate_counts_and_per_host_verdicts(tmp_path):
     assert stats["audit_result_verdicts"] == {"localhost": "pass"}
     assert stats["audit_result_report"] == ""
     assert [row["host"] for row in stats["audit_result_hosts"]] == ["localhost"]
+
+
+def test_stats_carry_one_verdict_per_host_also_when_the_gate_fails(tmp_path, start_emulator):
+    """Three hosts, three verdicts: an exposed Ollama (fail), nothing listening (pass), a host
+    Ansible cannot reach (not_examined). The gate fails the job, and the stats - what a workflow
+    branches on and passes to its next nodes - still carry every host's verdict."""
+    emulator = start_emulator()
+    hosts = {
+        "exposed": {**LOCAL, "audit_target": emulator.url},
+        "localhost": {**LOCAL, "audit_target": "https://127.0.0.1:1"},
+        # ssh to a closed port: unreachable at once, kept in the play by ignore_unreachable
+        "gone": {"ansible_host": "127.0.0.1", "ansible_port": 1, "audit_target": "https://127.0.0.1:2"},
+    }
+    # audit_target per host from the inventory: an extra var would beat the host vars
+    proc, artifacts, stats = run_runner(tmp_path, {"audit_hosts": "all"}, hosts=hosts, drop=("audit_target",))
+    assert (artifacts / "status").read_text() == "failed", proc.stdout[-3000:]
+    assert stats["audit_result_gate"] == "failed"
+    assert stats["audit_result_verdicts"] == {"exposed": "fail", "localhost": "pass", "gone": "not_examined"}
+    assert stats["audit_result_counts"] == {"hosts": 3, "pass": 1, "fail": 1, "not_examined": 1, "fails_gate": 1}
+    rows = {row["host"]: row for row in stats["audit_result_hosts"]}
+    assert any("verdict exposed" in reason for reason in rows["exposed"]["breaches"])
+    assert any("could not reach" in reason for reason in rows["gone"]["not_examined"])
+    assert rows["gone"]["fails_gate"] is False  # audit_fail_on_unexamined is "False" in SURVEY
 
 
 def test_report_dir_in_the_ee_under_runner_is_refused_before_probing(tmp_path):

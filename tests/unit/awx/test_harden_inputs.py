@@ -37,10 +37,14 @@ def collection_link():
         subprocess.run([str(REPO / "scripts" / "link-collection.sh")], check=True, capture_output=True)
 
 
-def run_harden(tmp_path, extra_vars, host_vars=None):
+def run_harden(tmp_path, extra_vars, host_vars=None, extra_files=(), switches=None):
+    """Run harden.yml with the role switches off (unless switches says otherwise), extra_vars as
+    JSON extra vars and then each of extra_files as `-e @FILE` (as AWX passes a credential's
+    injected vars); return the process and what the roles would read."""
     report = {
         "proxy_allowed_cidrs": "{{ proxy_allowed_cidrs | default('UNSET') }}",
         "firewall_allowed_cidrs": "{{ firewall_allowed_cidrs | default('UNSET') }}",
+        "firewall_management_cidrs": "{{ firewall_management_cidrs | default('UNSET') }}",
         "basic_auth_names": "{{ proxy_basic_auth_users | default([]) | map(attribute='name') | list }}",
         "basic_auth_password_ok": (
             f"{{{{ (proxy_basic_auth_users | default([{{}}]))[0].password | default('') == '{PASSWORD}' }}}}"
@@ -70,23 +74,27 @@ def run_harden(tmp_path, extra_vars, host_vars=None):
         },
     ]
     (tmp_path / "wrapper.yml").write_text(yaml.safe_dump(wrapper))
+    # localhost in ollama_servers: harden_hosts' default (the survey's) finds it too
     inventory = {
         "all": {
-            "hosts": {
-                "localhost": {
-                    "ansible_connection": "local",
-                    "ansible_python_interpreter": sys.executable,
-                    **(host_vars or {}),
+            "children": {
+                "ollama_servers": {
+                    "hosts": {
+                        "localhost": {
+                            "ansible_connection": "local",
+                            "ansible_python_interpreter": sys.executable,
+                            **(host_vars or {}),
+                        }
+                    }
                 }
             }
         }
     }
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    layers_off = {"harden_server": "false", "harden_proxy": "No", "harden_firewall": "0"}
     survey = {
         "harden_hosts": "localhost",
-        "harden_server": "false",
-        "harden_proxy": "No",
-        "harden_firewall": "0",
+        **(layers_off if switches is None else switches),
         **extra_vars,
     }
     (tmp_path / "extra.json").write_text(json.dumps(survey))
@@ -104,6 +112,7 @@ def run_harden(tmp_path, extra_vars, host_vars=None):
             str(tmp_path / "inventory.yml"),
             "-e",
             "@" + str(tmp_path / "extra.json"),
+            *[arg for path in extra_files for arg in ("-e", "@" + str(path))],
             str(tmp_path / "wrapper.yml"),
         ],
         cwd=tmp_path,
@@ -145,6 +154,15 @@ def test_survey_strings_feed_both_roles_and_the_credentials(tmp_path):
     assert "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t" not in output
 
 
+def test_management_cidrs_from_a_survey_string_feed_the_firewall_only(tmp_path):
+    proc, report = run_harden(tmp_path, {"harden_management_cidrs": "192.0.2.0/28\n198.51.100.4"})
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
+    assert report["firewall_management_cidrs"] == ["192.0.2.0/28", "198.51.100.4"]
+    assert report["firewall_allowed_cidrs"] == "UNSET"
+    assert report["proxy_allowed_cidrs"] == "UNSET"
+    assert "firewall_management_cidrs: from harden_management_cidrs" in proc.flat
+
+
 def test_a_list_works_too_and_the_roles_own_variables_win(tmp_path):
     proc, report = run_harden(
         tmp_path,
@@ -182,6 +200,7 @@ def test_nothing_given_leaves_every_role_variable_alone(tmp_path):
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
     assert report["proxy_allowed_cidrs"] == "UNSET"
     assert report["firewall_allowed_cidrs"] == "UNSET"
+    assert report["firewall_management_cidrs"] == "UNSET"
     assert report["api_key_names"] == []
 
 
@@ -189,6 +208,7 @@ def test_nothing_given_leaves_every_role_variable_alone(tmp_path):
     "extra,needle",
     [
         ({"harden_allowed_cidrs": "10.0.0.0/8, 10.0.0.300/32"}, "harden_allowed_cidrs[1]"),
+        ({"harden_management_cidrs": "192.0.2.0/33"}, "harden_management_cidrs[0]"),
         ({"harden_basic_auth_user": "alice"}, "Give harden_basic_auth_user and harden_basic_auth_password together"),
         ({"harden_tls_certificate": "LS0t"}, "harden_tls_certificate and harden_tls_private_key together"),
     ],
