@@ -63,7 +63,7 @@ for _ in $(seq 150); do
 done
 curl -fsS "http://127.0.0.1:$port/health" >/dev/null || { tail -40 "$cache/open-webui.log"; echo "Open WebUI did not start" >&2; exit 1; }
 
-# About 10 KB of text: 11 chunks at Open WebUI's default chunk size (1000, overlap 100).
+# About 10 KB of text: 12 embed calls (one per chunk; chunks of 1000 characters, overlap 100) when run.
 .venv/bin/python -c '
 import sys
 lines = ["Lab note %d: the proxy in front of Ollama answers JSON errors and keeps budgets per key." % i for i in range(120)]
