@@ -3,12 +3,13 @@
 SHELL := /bin/bash
 SCENARIO ?=
 
-.PHONY: help setup images test lint sanity units build-check molecule demo clean
+.PHONY: help setup images test test-clients lint sanity units build-check molecule demo clean
 
 help:
 	@echo "make demo                    a lab of exposed Ollama servers and what an outsider reaches"
 	@echo "make test                    every check: ruff, ansible-lint, sanity, unit tests, molecule"
 	@echo "make molecule SCENARIO=NAME  one molecule scenario (molecule/NAME)"
+	@echo "make test-clients            opt-in, not in make test: Open WebUI (several GB) through the proxy lab"
 	@echo "make clean                   remove the lab's containers and networks"
 	@echo "make setup                   apt packages, podman settings, .venv (run by the others)"
 
@@ -20,6 +21,10 @@ images: setup
 
 test:
 	@scripts/test.sh
+
+# Opt-in, not part of `make test`: installs Open WebUI 0.12.4 (several GB) in .cache/open-webui.
+test-clients: images
+	@scripts/test-clients.sh
 
 lint: setup
 	@scripts/lint.sh
