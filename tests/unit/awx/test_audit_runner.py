@@ -16,11 +16,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
+from ansible_runs import BIN, REPO, ansible_env, run_playbook
 
-REPO = Path(__file__).resolve().parents[3]
-BIN = Path(sys.executable).parent
 SURVEY = {  # as a survey sends them: strings
     "audit_hosts": "localhost",
     "audit_target": "https://127.0.0.1:1",
@@ -31,17 +29,6 @@ SURVEY = {  # as a survey sends them: strings
 }
 
 
-def _site_packages():
-    import sysconfig
-
-    return sysconfig.get_paths()["purelib"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def collection_link():
-    link = Path(_site_packages()) / "ansible_collections" / "aisec" / "ollama"
-    if not (link.exists() and link.resolve() == REPO):
-        subprocess.run([str(REPO / "scripts" / "link-collection.sh")], check=True, capture_output=True)
 
 
 LOCAL = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
@@ -59,15 +46,7 @@ def run_runner(tmp_path, extra, hosts=None, drop=()):
     (pdd / "env").mkdir(parents=True)
     (pdd / "inventory").mkdir()
     _inventory(pdd / "inventory" / "hosts.yml", hosts)
-    (pdd / "env" / "envvars").write_text(
-        yaml.safe_dump(
-            {
-                "ANSIBLE_COLLECTIONS_PATH": _site_packages(),
-                "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-                "ANSIBLE_NOCOLOR": "1",
-            }
-        )
-    )
+    (pdd / "env" / "envvars").write_text(yaml.safe_dump(ansible_env({})))
     survey = {**{k: v for k, v in SURVEY.items() if k not in drop}, **extra}
     (pdd / "env" / "extravars").write_text(yaml.safe_dump(survey))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWX_", "RUNNER_"))}
@@ -168,23 +147,16 @@ def test_plain_ansible_playbook_keeps_writing_reports_on_the_controller(tmp_path
     reports = tmp_path / "reports"
     reports.mkdir()
     _inventory(tmp_path / "hosts.yml")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWX_", "RUNNER_"))}
-    env.update(ANSIBLE_COLLECTIONS_PATH=_site_packages(), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env = ansible_env({k: v for k, v in os.environ.items() if not k.startswith(("AWX_", "RUNNER_"))})
     (tmp_path / "extra.json").write_text(json.dumps({**SURVEY, "audit_report_dir": str(reports)}))
-    proc = subprocess.run(
-        [
-            str(BIN / "ansible-playbook"),
-            "-i",
-            str(tmp_path / "hosts.yml"),
-            "-e",
-            "@" + str(tmp_path / "extra.json"),
-            str(REPO / "playbooks" / "audit.yml"),
-        ],
+    proc = run_playbook(
+        "-i",
+        str(tmp_path / "hosts.yml"),
+        "-e",
+        "@" + str(tmp_path / "extra.json"),
+        str(REPO / "playbooks" / "audit.yml"),
         env=env,
-        capture_output=True,
-        text=True,
         timeout=600,
-        check=False,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     assert "WARNING: the report files go to" not in proc.stdout

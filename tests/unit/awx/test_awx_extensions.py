@@ -10,8 +10,6 @@ Jinja sandbox and passed as `-e @FILE` with every value tagged !unsafe (AWX's sa
 """
 
 import json
-import subprocess
-import sysconfig
 from pathlib import Path
 
 import pytest
@@ -111,13 +109,6 @@ def inject_credential(tmp_path, inputs):
     path.write_text(yaml.dump(rendered, Dumper=_UnsafeDumper))
     return path
 
-
-@pytest.fixture(scope="module", autouse=True)
-def collection_link():
-    """The collection linked into the venv, for the playbook runs below."""
-    link = Path(sysconfig.get_paths()["purelib"]) / "ansible_collections" / "aisec" / "ollama"
-    if not (link.exists() and link.resolve() == REPO):
-        subprocess.run([str(REPO / "scripts" / "link-collection.sh")], check=True, capture_output=True)
 
 
 # The files themselves

@@ -7,8 +7,6 @@ gate), and every boolean input of the roles goes through `| bool` where it is us
 """
 
 import re
-import subprocess
-import sysconfig
 from pathlib import Path
 
 import pytest
@@ -27,13 +25,6 @@ LAYERS = {
     "harden_firewall": "firewall_http_redirect",
 }
 
-
-@pytest.fixture(scope="module", autouse=True)
-def collection_link():
-    """The collection linked into the venv, for the playbook runs below."""
-    link = Path(sysconfig.get_paths()["purelib"]) / "ansible_collections" / "aisec" / "ollama"
-    if not (link.exists() and link.resolve() == REPO):
-        subprocess.run([str(REPO / "scripts" / "link-collection.sh")], check=True, capture_output=True)
 
 
 @pytest.mark.parametrize("value", TRUE + FALSE)

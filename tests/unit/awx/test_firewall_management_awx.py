@@ -9,29 +9,15 @@ reads the environment and sets facts, nothing on the machine changes.
 """
 
 import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
+from ansible_runs import ansible_env, run_playbook
 
-REPO = Path(__file__).resolve().parents[3]
-BIN = Path(sys.executable).parent
 CONTROLLER_VARS = ("AWX_ISOLATED_DATA_DIR", "AWX_HOST")
 
 
-def _site_packages():
-    import sysconfig
-
-    return sysconfig.get_paths()["purelib"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def collection_link():
-    link = Path(_site_packages()) / "ansible_collections" / "aisec" / "ollama"
-    if not (link.exists() and link.resolve() == REPO):
-        subprocess.run([str(REPO / "scripts" / "link-collection.sh")], check=True, capture_output=True)
 
 
 def run_management(tmp_path, controller_env=None, **role_vars):
@@ -60,18 +46,9 @@ def run_management(tmp_path, controller_env=None, **role_vars):
     ]
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(play))
-    env = {k: v for k, v in os.environ.items() if k not in CONTROLLER_VARS and not k.startswith("RUNNER_")}
-    env.update(ANSIBLE_COLLECTIONS_PATH=_site_packages(), ANSIBLE_NOCOLOR="1", ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+    env = ansible_env({k: v for k, v in os.environ.items() if k not in CONTROLLER_VARS and not k.startswith("RUNNER_")})
     env.update(controller_env or {})
-    return subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", "localhost,", str(playbook)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_playbook("-i", "localhost,", str(playbook), cwd=tmp_path, env=env)
 
 
 def test_empty_cidrs_outside_a_controller_warn_and_name_the_single_address(tmp_path):

@@ -10,31 +10,16 @@ checks and translations run; a second play reports what the roles would read.
 """
 
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
+from ansible_runs import REPO, ansible_env, run_playbook
 
-REPO = Path(__file__).resolve().parents[3]
-BIN = Path(sys.executable).parent
 PASSWORD = "survey-password-0123456789"  # noqa: S105 (a test value)
 KEY = "survey-api-key-abcdefghijklmnopqrstuvwxyz"
 
 
-def _site_packages():
-    import sysconfig
-
-    return sysconfig.get_paths()["purelib"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def collection_link():
-    link = Path(_site_packages()) / "ansible_collections" / "aisec" / "ollama"
-    if not (link.exists() and link.resolve() == REPO):
-        subprocess.run([str(REPO / "scripts" / "link-collection.sh")], check=True, capture_output=True)
 
 
 def run_harden(tmp_path, extra_vars, host_vars=None, extra_files=(), switches=None):
@@ -98,29 +83,16 @@ def run_harden(tmp_path, extra_vars, host_vars=None, extra_files=(), switches=No
         **extra_vars,
     }
     (tmp_path / "extra.json").write_text(json.dumps(survey))
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=_site_packages(),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-    )
-    proc = subprocess.run(
-        [
-            str(BIN / "ansible-playbook"),
-            "-vvv",
-            "-i",
-            str(tmp_path / "inventory.yml"),
-            "-e",
-            "@" + str(tmp_path / "extra.json"),
-            *[arg for path in extra_files for arg in ("-e", "@" + str(path))],
-            str(tmp_path / "wrapper.yml"),
-        ],
+    proc = run_playbook(
+        "-vvv",
+        "-i",
+        str(tmp_path / "inventory.yml"),
+        "-e",
+        "@" + str(tmp_path / "extra.json"),
+        *[arg for path in extra_files for arg in ("-e", "@" + str(path))],
+        str(tmp_path / "wrapper.yml"),
         cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+        env=ansible_env(),
     )
     written = tmp_path / "report.json"
     proc.flat = " ".join(proc.stdout.split())  # the default callback wraps long lines

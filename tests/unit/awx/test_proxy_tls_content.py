@@ -9,27 +9,16 @@ play's own 'Reload nginx' handler stands in for the role's, so no nginx is touch
 
 import base64
 import datetime
-import os
 import stat
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
+from ansible_runs import REPO, ansible_env, run_playbook
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-
-REPO = Path(__file__).resolve().parents[3]
-BIN = Path(sys.executable).parent
-
-
-def _site_packages():
-    import sysconfig
-
-    return sysconfig.get_paths()["purelib"]
 
 
 @pytest.fixture(scope="module")
@@ -82,21 +71,7 @@ def run_tls(tmp_path, **content):
     ]
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(play))
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=_site_packages(),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-    )
-    return subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", "localhost,", "-vvv", str(playbook)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_playbook("-i", "localhost,", "-vvv", str(playbook), cwd=tmp_path, env=ansible_env())
 
 
 def _key_body(key_pem):
