@@ -29,8 +29,6 @@ SURVEY = {  # as a survey sends them: strings
 }
 
 
-
-
 LOCAL = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
 
 

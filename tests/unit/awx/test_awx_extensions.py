@@ -110,7 +110,6 @@ def inject_credential(tmp_path, inputs):
     return path
 
 
-
 # The files themselves
 
 

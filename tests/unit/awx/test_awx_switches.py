@@ -26,7 +26,6 @@ LAYERS = {
 }
 
 
-
 @pytest.mark.parametrize("value", TRUE + FALSE)
 @pytest.mark.parametrize("switch", sorted(LAYERS))
 def test_harden_layer_switch_strings(tmp_path, switch, value):

@@ -18,8 +18,6 @@ from ansible_runs import ansible_env, run_playbook
 CONTROLLER_VARS = ("AWX_ISOLATED_DATA_DIR", "AWX_HOST")
 
 
-
-
 def run_management(tmp_path, controller_env=None, **role_vars):
     play = [
         {

@@ -20,8 +20,6 @@ PASSWORD = "survey-password-0123456789"  # noqa: S105 (a test value)
 KEY = "survey-api-key-abcdefghijklmnopqrstuvwxyz"
 
 
-
-
 def run_harden(tmp_path, extra_vars, host_vars=None, extra_files=(), switches=None):
     """Run harden.yml with the role switches off (unless switches says otherwise), extra_vars as
     JSON extra vars and then each of extra_files as `-e @FILE` (as AWX passes a credential's
