@@ -84,8 +84,10 @@ class Response:
 
 
 class Emulator:
-    def __init__(self, tmp: Path, env: dict, bind: str = "127.0.0.1") -> None:
-        self.port = free_port()
+    def __init__(self, tmp: Path, env: dict, bind: str = "127.0.0.1", port: int | None = None) -> None:
+        self.port = port or free_port()
+        # Where clients reach it: the bound address, or loopback for an unspecified bind.
+        self.address = "127.0.0.1" if bind in ("0.0.0.0", "::", "") else bind
         self.models = tmp / "models"
         if not self.models.exists():
             shutil.copytree(FIXTURE, self.models)
@@ -98,7 +100,7 @@ class Emulator:
         full = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(self.home),
-            "OLLAMA_HOST": f"{bind}:{self.port}",
+            "OLLAMA_HOST": f"[{bind}]:{self.port}" if ":" in bind else f"{bind}:{self.port}",
             "OLLAMA_MODELS": str(self.models),
             "OLLAMA_EMULATOR_TOKEN_RATE": "0",
             "PYTHONPATH": str(guard),
@@ -116,7 +118,7 @@ class Emulator:
             if self.proc.poll() is not None:
                 raise RuntimeError("emulator exited: " + self.stderr_path.read_text())
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                with socket.create_connection((self.address, self.port), timeout=0.2):
                     return
             except OSError:
                 time.sleep(0.05)
@@ -124,7 +126,7 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.address}:{self.port}"
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -140,7 +142,7 @@ class Emulator:
         return self.stderr_path.read_text()
 
     def conn(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        return http.client.HTTPConnection(self.address, self.port, timeout=30)
 
     def request(self, method: str, path: str, body=None, headers: dict | None = None,
                 host: str | None = None) -> Response:
@@ -177,17 +179,18 @@ class Emulator:
 
 @contextlib.contextmanager
 def emulators(tmp: Path, default_sub: str | None = None):
-    """Yield ``start(env=None, bind="127.0.0.1", sub=default_sub) -> Emulator``; all are stopped on exit.
+    """Yield ``start(env=None, bind="127.0.0.1", sub=default_sub, port=None) -> Emulator``; all are stopped on exit.
 
     Emulators started with the same ``sub`` share a folder, and so a model store (a restart on
     the same data); without one, each gets a folder of its own.
     """
     started: list[Emulator] = []
 
-    def start(env: dict | None = None, bind: str = "127.0.0.1", sub: str | None = default_sub) -> Emulator:
+    def start(env: dict | None = None, bind: str = "127.0.0.1", sub: str | None = default_sub,
+              port: int | None = None) -> Emulator:
         folder = tmp / (sub or f"emulator-{len(started)}")
         folder.mkdir(exist_ok=True)
-        emulator = Emulator(folder, env or {}, bind)
+        emulator = Emulator(folder, env or {}, bind, port)
         started.append(emulator)
         return emulator
 

@@ -98,8 +98,8 @@ def test_text_that_is_not_base64_fails_with_a_fix(tmp_path, archive):
 
 def test_content_never_reaches_the_log(tmp_path, archive):
     encoded = base64.b64encode(archive).decode()
-    result, _, _ = run_archive_tasks(tmp_path, server_archive_content=encoded,
-                                     server_archive_sha256=hashlib.sha256(archive).hexdigest())
+    result, _dest, _controller_tmp = run_archive_tasks(tmp_path, server_archive_content=encoded,
+                                                       server_archive_sha256=hashlib.sha256(archive).hexdigest())
     assert result.returncode == 0, result.stdout + result.stderr
     assert encoded[:40] not in result.stdout + result.stderr
 
@@ -107,7 +107,7 @@ def test_content_never_reaches_the_log(tmp_path, archive):
 def test_path_still_works(tmp_path, archive):
     source = tmp_path / "ollama-linux-amd64.tgz"
     source.write_bytes(archive)
-    result, dest, _ = run_archive_tasks(
+    result, dest, _controller_tmp = run_archive_tasks(
         tmp_path, server_archive_path=str(source), server_archive_sha256=hashlib.sha256(archive).hexdigest())
     assert result.returncode == 0, result.stdout + result.stderr
     assert dest.read_bytes() == archive
@@ -116,7 +116,7 @@ def test_path_still_works(tmp_path, archive):
 def test_path_and_content_together_are_refused_before_any_change(tmp_path, archive):
     source = tmp_path / "ollama-linux-amd64.tgz"
     source.write_bytes(archive)
-    result, dest, _ = run_archive_tasks(
+    result, dest, _controller_tmp = run_archive_tasks(
         tmp_path, tasks_file="validate_input.yml", server_archive_path=str(source),
         server_archive_content=base64.b64encode(archive).decode(),
         server_archive_sha256=hashlib.sha256(archive).hexdigest())
