@@ -36,6 +36,7 @@ TARGET, CLIENT, STRANGER = "proxy-target", "proxy-client", "proxy-stranger"
 LAB_VARS = ROOT / "molecule" / "proxy" / "vars" / "lab.yml"
 STREAM_RUNS = int(os.environ.get("BENCH_PROXY_STREAM_RUNS", "15"))
 RPS_SECONDS = float(os.environ.get("BENCH_PROXY_RPS_SECONDS", "4"))
+SHORT_PASSWORD = "bench-short-1"  # noqa: S105 - a benchmark-only credential of 13 characters
 
 PLAYBOOK = """
 - name: Apply the proxy with the benchmark's settings
@@ -48,6 +49,9 @@ PLAYBOOK = """
         proxy_allowed_cidrs: ["{client_ip}/32"]
         proxy_satisfy: any
         proxy_connection_limit: 1000
+        # The lab's user (a 16+ character password: 1000 rounds with proxy_basic_auth_hash_rounds
+        # auto) and one with a 12-15 character password (5000 rounds), to compare both costs.
+        proxy_basic_auth_users: {users}
         proxy_rate_limits:
           inference: {{rate: 10000r/s, burst: 10000}}
           read: {{rate: 10000r/s, burst: 10000}}
@@ -121,7 +125,8 @@ except ImportError:  # removed in Python 3.13
     print(json.dumps({"skipped": "the target's Python %d.%d has no crypt module (removed in 3.13)"
                       % sys.version_info[:2]}))
     sys.exit(0)
-schemes = {"sha512-crypt (chosen)": crypt.mksalt(crypt.METHOD_SHA512),
+schemes = {"sha512-crypt 5000 rounds (passwords of 12-15 chars)": crypt.mksalt(crypt.METHOD_SHA512),
+           "sha512-crypt 1000 rounds (16+ chars)": crypt.mksalt(crypt.METHOD_SHA512, rounds=1000),
            "bcrypt cost 10": crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1024),
            "bcrypt cost 5": crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=32),
            "yescrypt (Debian default)": "$y$j9T$abcdefghabcdefgh",
@@ -152,12 +157,16 @@ def lab_ready() -> bool:
 
 
 def apply_bench_config(client_ip: str) -> None:
+    import yaml
+
     venv_bin = ROOT / ".venv" / "bin"
     with tempfile.TemporaryDirectory() as tmp:
         inventory = Path(tmp, "inventory.yml")
         inventory.write_text(f"all:\n  hosts:\n    {TARGET}:\n      ansible_connection: containers.podman.podman\n")
         playbook = Path(tmp, "bench.yml")
-        playbook.write_text(PLAYBOOK.format(lab_vars=LAB_VARS, client_ip=client_ip))
+        playbook.write_text(PLAYBOOK.format(lab_vars=LAB_VARS, client_ip=client_ip, users=json.dumps(
+            yaml.safe_load(LAB_VARS.read_text())["proxy_basic_auth_users"]
+            + [{"name": "bench-short", "password": SHORT_PASSWORD}])))
         env = dict(os.environ, PATH=f"{venv_bin}:{os.environ['PATH']}", ANSIBLE_PIPELINING="true")
         result = subprocess.run([str(venv_bin / "ansible-playbook"), "-i", str(inventory), str(playbook)],
                                 cwd=ROOT, env=env, check=False, capture_output=True, text=True)
@@ -183,11 +192,14 @@ def main() -> None:
 
     import base64
     basic = "Basic " + base64.b64encode(f"{user['name']}:{user['password']}".encode()).decode()
+    basic_short = "Basic " + base64.b64encode(f"bench-short:{SHORT_PASSWORD}".encode()).decode()
+    assert len(user["password"]) >= 16 > len(SHORT_PASSWORD) >= 12
     proxied = {"host": TARGET, "port": 443, "tls": True}
     cases = [
         ("direct", CLIENT, {"host": TARGET, "port": 11434, "tls": False}),
         ("proxy, no auth (allowlisted)", CLIENT, proxied),
-        ("proxy, basic auth", STRANGER, {**proxied, "auth": basic}),
+        ("proxy, basic auth (16+ chars: 1000 rounds)", STRANGER, {**proxied, "auth": basic}),
+        ("proxy, basic auth (12-15 chars: 5000 rounds)", STRANGER, {**proxied, "auth": basic_short}),
         ("proxy, bearer key", STRANGER, {**proxied, "auth": "Bearer " + key["key"]}),
     ]
     results = {name: run_case(container, case) for name, container, case in cases}

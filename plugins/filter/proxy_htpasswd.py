@@ -34,8 +34,15 @@ options:
     type: str
     required: true
   rounds:
-    description: SHA-512-crypt rounds (5000 is the format's default; more costs nginx more CPU per request).
-    type: int
+    description:
+      - SHA-512-crypt rounds, 1000 (the format's minimum) to 999999999; nginx pays them on every
+        basic-auth request. 5000 is the format's default.
+      - C(auto) chooses per password from its length, the only strength the filter can enforce -
+        1000 rounds for passwords of 16 characters or more, 5000 for shorter ones. Rounds multiply an
+        offline attacker's cost by a constant (5000 against 1000 is a factor of 5, about 2.3 bits),
+        while the 4 characters the fast path requires beyond the 12-character minimum add at least
+        4 bits even when chosen by a person, and about 24 when random. See docs/proxy.md.
+    type: raw
     default: 5000
 '''
 
@@ -67,6 +74,8 @@ NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$')
 MIN_PASSWORD = 12
 MIN_SALT_KEY = 16
 DEFAULT_ROUNDS = 5000
+MIN_ROUNDS = 1000  # the format's floor: glibc and libxcrypt raise anything lower to it
+FAST_LENGTH = 16  # rounds='auto': passwords at least this long get MIN_ROUNDS
 
 
 def _b64_24bit(b2, b1, b0, count):
@@ -122,11 +131,19 @@ def derived_salt(salt_key, name):
 
 
 def proxy_htpasswd(users, salt_key, rounds=DEFAULT_ROUNDS):
+    """htpasswd lines for users; rounds is a number or 'auto' (by password length)."""
     if not isinstance(salt_key, str) or len(salt_key) < MIN_SALT_KEY:
         raise AnsibleFilterError('proxy_htpasswd: the salt key must be a string of at least %d characters'
                                  % MIN_SALT_KEY)
-    if not 1000 <= int(rounds) <= 999999999:
-        raise AnsibleFilterError('proxy_htpasswd: rounds must be between 1000 and 999999999')
+    auto = str(rounds).strip().lower() == 'auto'
+    if not auto:
+        try:
+            rounds = int(rounds)
+        except (TypeError, ValueError):
+            rounds = 0
+        if not MIN_ROUNDS <= rounds <= 999999999:
+            raise AnsibleFilterError("proxy_htpasswd: rounds must be 'auto' or a number between %d and 999999999"
+                                     % MIN_ROUNDS)
     lines, seen = [], set()
     for index, user in enumerate(users or []):
         where = 'proxy_basic_auth_users[%d]' % index
@@ -143,7 +160,8 @@ def proxy_htpasswd(users, salt_key, rounds=DEFAULT_ROUNDS):
             # Never echo the password itself.
             raise AnsibleFilterError('proxy_htpasswd: %s (%s) needs a password of at least %d characters'
                                      % (where, name, MIN_PASSWORD))
-        lines.append('%s:%s' % (name, sha512_crypt(password, derived_salt(salt_key, name), int(rounds))))
+        cost = (MIN_ROUNDS if len(password) >= FAST_LENGTH else DEFAULT_ROUNDS) if auto else rounds
+        lines.append('%s:%s' % (name, sha512_crypt(password, derived_salt(salt_key, name), cost)))
     return lines
 
 

@@ -134,6 +134,29 @@ def test_bad_basic_users_fail_without_echoing_the_password(users, message):
     assert "long-enough-password" not in str(err.value)
 
 
+def test_auto_rounds_follow_the_password_length_and_verify_with_the_c_library():
+    users = [{"name": "short", "password": "x" * 15}, {"name": "long", "password": "y" * 16}]
+    short_line, long_line = proxy_htpasswd(users, "k" * 16, "auto")
+    assert short_line.startswith("short:$6$" + derived_salt("k" * 16, "short") + "$")  # 5000: no rounds= field
+    assert long_line.startswith("long:$6$rounds=1000$")
+    for line, user in zip((short_line, long_line), users, strict=True):
+        stored = line.split(":", 1)[1]
+        assert libc_crypt(user["password"], stored) == stored  # what nginx's crypt() check computes
+
+
+def test_a_number_of_rounds_applies_to_every_user():
+    lines = proxy_htpasswd([{"name": "a", "password": "y" * 40}, {"name": "b", "password": "z" * 12}], "k" * 16, 20000)
+    assert all("$6$rounds=20000$" in line for line in lines)
+    assert proxy_htpasswd([{"name": "a", "password": "y" * 40}], "k" * 16, "5000") == \
+        proxy_htpasswd([{"name": "a", "password": "y" * 40}], "k" * 16)
+
+
+@pytest.mark.parametrize("rounds", [999, 0, "fast", "", None, 1000000000])
+def test_bad_rounds_are_refused(rounds):
+    with pytest.raises(AnsibleFilterError, match="rounds must be 'auto' or a number between 1000"):
+        proxy_htpasswd([{"name": "a", "password": "y" * 40}], "k" * 16, rounds)
+
+
 def test_short_salt_key_is_refused():
     with pytest.raises(AnsibleFilterError, match="salt key"):
         proxy_htpasswd([], "short")
