@@ -1,7 +1,7 @@
 """Endpoint audit throughput: the bounded worker pool against a sequential baseline.
 
-N = 1, 16 and 256 emulated Ollama endpoints on loopback, served by ONE asyncio loop in this
-process (one port each, answering like an exposed Ollama: banner, /api/version, /api/tags,
+N = 1, 16 and 256 emulated Ollama endpoints on loopback, served by ONE asyncio loop in a
+separate process (one port each, answering like an exposed Ollama: banner, /api/version, /api/tags,
 404 "model not found" for the rest), a few of them blackholed (listening, never answering).
 For each N the same targets are audited one after the other (the baseline) and through the
 module's pool (audit_pool.run_bounded, as ollama_endpoint_audit does), in the same run.
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import socket
-import threading
 import time
 import tracemalloc
 
@@ -64,47 +64,44 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
         writer.close()
 
 
+def _serve_fleet(answering: int, blackholed: int, pipe) -> None:
+    """In the fleet's own process: the answering endpoints in one asyncio loop, the blackholed
+    ports listening and never answering; the URLs go back through the pipe."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    urls = []
+    for _server in range(answering):
+        server = loop.run_until_complete(asyncio.start_server(_serve, "127.0.0.1", 0, backlog=512))
+        urls.append(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+    holes = []
+    for _hole in range(blackholed):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(512)
+        holes.append(sock)
+        # Spread the blackholes through the list, as in a real fleet.
+        urls.insert(len(urls) // 2, f"http://127.0.0.1:{sock.getsockname()[1]}")
+    pipe.send(urls)
+    loop.run_forever()
+
+
 class Fleet:
-    """Many emulated endpoints in one asyncio loop (one thread), plus blackholed ports."""
+    """Many emulated endpoints in ANOTHER process (so the audited side does not share the
+    auditor's interpreter lock, and the figures measure the auditor), plus blackholed ports."""
 
     def __init__(self, count: int, blackholed: int) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.urls: list[str] = []
-        self.holes: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._run, args=(count - blackholed,), daemon=True)
-        self.thread.start()
-        self.ready.wait()
-        for _hole in range(blackholed):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sock.listen(512)
-            self.holes.append(sock)
-            # Spread the blackholes through the list, as in a real fleet.
-            self.urls.insert(len(self.urls) // 2, f"http://127.0.0.1:{sock.getsockname()[1]}")
-
-    def _run(self, answering: int) -> None:
-        asyncio.set_event_loop(self.loop)
-        servers = []
-        for _server in range(answering):
-            server = self.loop.run_until_complete(asyncio.start_server(_serve, "127.0.0.1", 0, backlog=512))
-            servers.append(server)
-            self.urls.append(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
-        self.servers = servers
-        self.ready.set()
-        self.loop.run_forever()
+        parent, child = multiprocessing.get_context("fork").Pipe()
+        self.process = multiprocessing.get_context("fork").Process(
+            target=_serve_fleet, args=(count - blackholed, blackholed, child), daemon=True)
+        self.process.start()
+        if not parent.poll(30):
+            self.stop()
+            raise RuntimeError("the fleet process did not start")
+        self.urls: list[str] = parent.recv()
 
     def stop(self) -> None:
-        for sock in self.holes:
-            sock.close()
-
-        def close() -> None:
-            for server in self.servers:
-                server.close()
-            self.loop.stop()
-
-        self.loop.call_soon_threadsafe(close)
-        self.thread.join(5)
+        self.process.terminate()
+        self.process.join(5)
 
 
 def _options() -> dict:
@@ -165,8 +162,9 @@ def main() -> None:
                 pool.extra["peak_kib_64_vs_256"] = [memory[64], memory[size]]
         finally:
             fleet.stop()
-    notes = (f"loopback, one asyncio process serving all endpoints; timeout {TIMEOUT}s; blackholed per N: "
-             f"{json.dumps(BLACKHOLED)}; {os.cpu_count()} CPU(s); total {time.perf_counter() - started:.0f}s")
+    notes = (f"loopback, one asyncio process (not the auditor's) serving all endpoints; timeout {TIMEOUT}s; "
+             f"blackholed per N: {json.dumps(BLACKHOLED)}; {os.cpu_count()} CPU(s); "
+             f"total {time.perf_counter() - started:.0f}s")
     report("endpoint_audit", rows, notes)
     for row in rows:
         if row.extra:
