@@ -44,20 +44,28 @@ def _answer(method: str, path: str) -> tuple[int, str, bytes]:
 
 
 async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """HTTP/1.1 with keep-alive, as Ollama (Go's net/http) answers: requests on one connection
+    until the client closes it or asks to."""
     try:
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        method, path, _version = lines[0].split(" ", 2)
-        length = 0
-        for line in lines[1:]:
-            if line.lower().startswith("content-length:"):
-                length = int(line.split(":", 1)[1])
-        if length:
-            await reader.readexactly(length)
-        status, ctype, body = _answer(method, path.split("?", 1)[0])
-        writer.write(b"HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
-                     % (status, ctype.encode(), len(body)) + (b"" if method == "HEAD" else body))
-        await writer.drain()
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            method, path, _version = lines[0].split(" ", 2)
+            length, close = 0, False
+            for line in lines[1:]:
+                name, _sep, value = line.partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+                elif name.lower() == "connection" and value.strip().lower() == "close":
+                    close = True
+            if length:
+                await reader.readexactly(length)
+            status, ctype, body = _answer(method, path.split("?", 1)[0])
+            writer.write(b"HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
+                         % (status, ctype.encode(), len(body)) + (b"" if method == "HEAD" else body))
+            await writer.drain()
+            if close:
+                break
     except (asyncio.IncompleteReadError, ConnectionError, ValueError):
         pass
     finally:

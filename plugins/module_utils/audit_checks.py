@@ -157,11 +157,14 @@ class TargetAudit:
     def run(self):
         started = time.monotonic()
         result = {'target': self.target.raw, 'url': ap.target_url(self.target)}
-        first = self.client.request('GET', '/')
-        if first.status is None:
-            result.update(self._unreachable(first))
-        else:
-            result.update(self._audit(first))
+        try:
+            first = self.client.request('GET', '/')
+            if first.status is None:
+                result.update(self._unreachable(first))
+            else:
+                result.update(self._audit(first))
+        finally:
+            self.client.close()
         result['requests'] = self.client.sent
         result['duration'] = round(time.monotonic() - started, 3)
         return result

@@ -234,6 +234,30 @@ class Client:
         self.sent = 0
         self.rate_limited = 0  # 429s met
         self.rate_wait = RATE_WAIT_FIRST  # first wait after a 429 without Retry-After (learned)
+        # One kept-alive connection per (scheme, port, context): the probes of a target reuse it
+        # instead of paying a TCP (and TLS) handshake each.
+        self._connections = {}
+
+    def close(self):
+        """Close the kept-alive connections (the client can still be used: they reopen)."""
+        for conn in self._connections.values():
+            conn.close()
+        self._connections.clear()
+
+    def _connection(self, scheme, port, context, timeout):
+        """(connection, whether it was used before) for scheme/port/context, its timeout set."""
+        key = (scheme, port, id(context) if context is not None else None)
+        conn = self._connections.get(key)
+        if conn is not None and conn.sock is not None:
+            conn.timeout = timeout
+            conn.sock.settimeout(timeout)
+            return conn, True
+        if scheme == 'https':
+            conn = http.client.HTTPSConnection(self.target.host, port, timeout=timeout, context=context)
+        else:
+            conn = http.client.HTTPConnection(self.target.host, port, timeout=timeout)
+        self._connections[key] = conn
+        return conn, False
 
     def request(self, method, path, body=None, headers=None, authenticated=False, host_header=None,
                 scheme=None, port=None, note=None, pace=True):
@@ -280,11 +304,9 @@ class Client:
         scheme = scheme or self.target.scheme
         port = port or self.target.port
         timeout = max(0.05, min(self.timeout, remaining))
+        context = None
         if scheme == 'https':
-            ctx = self.secure_context if authenticated and self.secure_context else self.insecure_context
-            conn = http.client.HTTPSConnection(self.target.host, port, timeout=timeout, context=ctx)
-        else:
-            conn = http.client.HTTPConnection(self.target.host, port, timeout=timeout)
+            context = self.secure_context if authenticated and self.secure_context else self.insecure_context
         sent_headers = dict(self.extra_headers)
         sent_headers.update(headers or {})
         if authenticated:
@@ -294,27 +316,50 @@ class Client:
             sent_headers.setdefault('Content-Type', 'application/json')
         if body is None and method in ('POST', 'DELETE'):
             body = b''  # Content-Length: 0, the "empty body" probes
+        conn, reused = self._connection(scheme, port, context, timeout)
         try:
-            self.sent += 1
-            conn.putrequest(method, full_path, skip_host=host_header is not None, skip_accept_encoding=True)
-            if host_header is not None:
-                conn.putheader('Host', host_header)
-            for name, value in sent_headers.items():
-                conn.putheader(name, value)
-            if body is not None:
-                conn.putheader('Content-Length', str(len(body)))
-            conn.endheaders(body)
-            resp = conn.getresponse()
-            ex.status = resp.status
-            ex.headers = dict((k.lower(), v) for k, v in resp.getheaders())
-            ex.body = resp.read(MAX_BODY) if method != 'HEAD' else b''
+            self._exchange(conn, ex, method, full_path, body, sent_headers, host_header)
         except Exception as exc:  # every network failure becomes data, never a traceback
-            ex.error_kind, ex.error = _classify_error(exc)
-            if ex.error_kind == 'timeout' and self.deadline.remaining() <= 0:
-                ex.error_kind, ex.error = 'deadline', 'per-target deadline exceeded'
-        finally:
             conn.close()
+            if not (reused and isinstance(exc, _STALE)):
+                self._record_error(ex, exc)
+                return ex
+            # The server closed the kept-alive connection between two probes: that says nothing
+            # about this request, so it is sent once more, on a new connection.
+            ex.status, ex.headers, ex.body = None, {}, b''
+            conn, _reused = self._connection(scheme, port, context, timeout)
+            try:
+                self._exchange(conn, ex, method, full_path, body, sent_headers, host_header)
+            except Exception as retry_exc:  # as above: data, never a traceback
+                conn.close()
+                self._record_error(ex, retry_exc)
         return ex
+
+    def _record_error(self, ex, exc):
+        ex.error_kind, ex.error = _classify_error(exc)
+        if ex.error_kind == 'timeout' and self.deadline.remaining() <= 0:
+            ex.error_kind, ex.error = 'deadline', 'per-target deadline exceeded'
+
+    def _exchange(self, conn, ex, method, path, body, headers, host_header):
+        self.sent += 1
+        conn.putrequest(method, path, skip_host=host_header is not None, skip_accept_encoding=True)
+        if host_header is not None:
+            conn.putheader('Host', host_header)
+        for name, value in headers.items():
+            conn.putheader(name, value)
+        if body is not None:
+            conn.putheader('Content-Length', str(len(body)))
+        conn.endheaders(body)
+        resp = conn.getresponse()
+        ex.status = resp.status
+        ex.headers = dict((k.lower(), v) for k, v in resp.getheaders())
+        ex.body = resp.read(MAX_BODY) if method != 'HEAD' else b''
+        if not resp.isclosed():
+            conn.close()  # an answer longer than MAX_BODY: the rest is not read, nor the socket reused
+
+
+# A kept-alive connection the server has closed meanwhile fails the next request this way.
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
 def _retry_after(value):

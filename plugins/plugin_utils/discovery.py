@@ -156,18 +156,29 @@ def _get(client, path):
 
 
 def identify(address, port, timeout=1.0):
+    """See _identify; the probes' kept-alive connections are closed afterwards."""
+    raw = '[%s]:%d' % (address, port) if ':' in address else '%s:%d' % (address, port)
+    clients = []
+    try:
+        return _identify(ap.parse_target(raw), int(port), timeout, clients)
+    finally:
+        for client in clients:
+            client.close()
+
+
+def _identify(target, port, timeout, clients):
     """What answers on address:port, judged from reads only: a dict with ``port``, ``scheme``,
     ``verdict`` (one of the constants above), ``version``, ``models_visible`` (a count, or None
     when not visible) and ``identified_by`` (why it is Ollama, or why not)."""
-    raw = '[%s]:%d' % (address, port) if ':' in address else '%s:%d' % (address, port)
-    target = ap.parse_target(raw)
     client = ap.Client(target, timeout, ap.Deadline(timeout * 4))
+    clients.append(client)
     version_ex = _get(client, '/api/version')
     if target.scheme == 'http' and _speaks_tls(version_ex):
         target = target._replace(scheme='https')  # a TLS port that is not 443
         client = ap.Client(target, timeout, ap.Deadline(timeout * 4))
+        clients.append(client)
         version_ex = _get(client, '/api/version')
-    result = {'port': int(port), 'scheme': target.scheme, 'verdict': NO_ANSWER, 'version': None,
+    result = {'port': port, 'scheme': target.scheme, 'verdict': NO_ANSWER, 'version': None,
               'models_visible': None, 'identified_by': None}
     if version_ex.status is None and version_ex.error_kind != 'closed':
         result['identified_by'] = version_ex.error
