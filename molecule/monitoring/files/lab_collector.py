@@ -10,7 +10,7 @@ import threading
 
 
 class Webhook(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 - http.server's naming
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         with open("/tmp/webhook.jsonl", "ab") as out:
             out.write(body.replace(b"\n", b" ") + b"\n")
@@ -33,8 +33,8 @@ class Syslog(socketserver.StreamRequestHandler):
                 while buffer:
                     head, space, rest = buffer.partition(b" ")
                     if space and head.isdigit() and len(rest) >= int(head):
-                        out.write(rest[:int(head)].rstrip(b"\n") + b"\n")
-                        buffer = rest[int(head):]
+                        out.write(rest[: int(head)].rstrip(b"\n") + b"\n")
+                        buffer = rest[int(head) :]
                     elif b"\n" in buffer and not head.isdigit():
                         line, _nl, buffer = buffer.partition(b"\n")
                         out.write(line + b"\n")

@@ -8,6 +8,7 @@ import importlib.util
 import json
 import threading
 import time
+import typing
 from pathlib import Path
 
 import pytest
@@ -29,9 +30,15 @@ def config(**rules):
         "scanning": {"threshold": 3, "window": 600},
     }
     base.update(rules)
-    return {"host": "h1", "report_window": 3600, "rules": {k: v for k, v in base.items() if v is not None},
-            "inference_paths": ["/api/generate"], "management_paths": ["/api/pull", "/api/delete"],
-            "download_paths": ["/api/pull"], "download_prefixes": ["/api/blobs/"]}
+    return {
+        "host": "h1",
+        "report_window": 3600,
+        "rules": {k: v for k, v in base.items() if v is not None},
+        "inference_paths": ["/api/generate"],
+        "management_paths": ["/api/pull", "/api/delete"],
+        "download_paths": ["/api/pull"],
+        "download_prefixes": ["/api/blobs/"],
+    }
 
 
 class Clock:
@@ -89,13 +96,16 @@ def test_every_management_call_alerts_refused_ones_too():
     assert [a["rule"] for a in alerts] == ["management", "management"]
 
 
-@pytest.mark.parametrize("when, off", [
-    ("2026-12-02T10:00:00+00:00", False),   # Wednesday 10:00
-    ("2026-12-02T19:00:00+00:00", True),    # the end is exclusive
-    ("2026-12-02T07:59:59+00:00", True),
-    ("2026-12-05T10:00:00+00:00", True),    # Saturday
-    ("2026-12-02T09:30:00+02:00", True),    # the log's offset counts: 07:30 UTC
-])
+@pytest.mark.parametrize(
+    "when, off",
+    [
+        ("2026-12-02T10:00:00+00:00", False),  # Wednesday 10:00
+        ("2026-12-02T19:00:00+00:00", True),  # the end is exclusive
+        ("2026-12-02T07:59:59+00:00", True),
+        ("2026-12-05T10:00:00+00:00", True),  # Saturday
+        ("2026-12-02T09:30:00+02:00", True),  # the log's offset counts: 07:30 UTC
+    ],
+)
 def test_downloads_outside_business_hours_alert(when, off):
     d, alerts, _clock = detector(management=None)
     d.feed(entry("/api/pull", when=when))
@@ -137,7 +147,7 @@ def test_report_counts_matches_and_alerts_of_the_window():
 
 
 def test_unreadable_fields_do_not_stop_the_reader():
-    d, alerts, _clock = detector()
+    d, _alerts, _clock = detector()
     assert d.feed({"client": "10.0.0.5", "status": "x", "time": "not a time", "path": "/api/pull"}) is not None
 
 
@@ -174,9 +184,9 @@ def test_follow_reads_new_lines_and_the_file_after_rotation(tmp_path):
 
 class _Receiver(http.server.BaseHTTPRequestHandler):
     failures = 2
-    bodies = []
+    bodies: typing.ClassVar[list] = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if _Receiver.failures > 0:
             _Receiver.failures -= 1
@@ -194,7 +204,7 @@ def test_webhook_retries_until_delivered_without_blocking_the_caller(monkeypatch
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setattr(monitor.time, "sleep", lambda _s: None)  # no backoff wait in the test
-    hook = monitor.Webhook({"url": "http://127.0.0.1:%d/a" % server.server_port, "retries": 3, "timeout": 2})
+    hook = monitor.Webhook({"url": f"http://127.0.0.1:{server.server_port}/a", "retries": 3, "timeout": 2})
     hook.start()
     start = time.monotonic()
     hook.submit({"rule": "management", "address": "10.0.0.5"})

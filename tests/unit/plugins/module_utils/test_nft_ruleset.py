@@ -233,10 +233,11 @@ def test_ban_sets_drop_after_management_and_before_established():
 
 def test_banned_addresses_are_not_part_of_the_listing_compared():
     empty = "table inet t {\n\tset banned_ipv4 {\n\t\ttype ipv4_addr\n\t}\n\tchain input {\n\t}\n}\n"
-    one = empty.replace("type ipv4_addr\n", "type ipv4_addr\n\t\telements = { 10.0.0.5 }\n")
-    many = empty.replace("type ipv4_addr\n", "type ipv4_addr\n\t\telements = { 10.0.0.5, 10.0.0.6,\n\t\t\t     10.0.0.7 }\n")
+    typed = "type ipv4_addr\n"
+    one = empty.replace(typed, typed + "\t\telements = { 10.0.0.5 }\n")
+    many = empty.replace(typed, typed + "\t\telements = { 10.0.0.5, 10.0.0.6,\n\t\t\t     10.0.0.7 }\n")
     assert rs.normalise_listing(one) == rs.normalise_listing(empty) == rs.normalise_listing(many)
-    other = empty.replace("banned_ipv4", "their_set").replace("type ipv4_addr\n", "type ipv4_addr\n\t\telements = { 10.0.0.5 }\n")
+    other = empty.replace("banned_ipv4", "their_set").replace(typed, typed + "\t\telements = { 10.0.0.5 }\n")
     assert "10.0.0.5" in rs.normalise_listing(other)
 
 
