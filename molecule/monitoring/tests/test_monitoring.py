@@ -35,7 +35,7 @@ n, user, password, secret = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv
 ctx = ssl.create_default_context(cafile="/tmp/aisec-proxy-ca.crt")
 auth = "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
 statuses = []
-for _ in range(n):
+for _request in range(n):
     conn = http.client.HTTPSConnection("monitoring-target", 443, context=ctx, timeout=10)
     conn.request("GET", "/api/tags?token=" + secret, headers={"Authorization": auth, "Connection": "close"})
     statuses.append(conn.getresponse().status)
@@ -165,7 +165,7 @@ def test_refused_pull_raises_management_and_off_hours_alerts(target, client):
 
 def test_burst_above_the_per_minute_threshold_raises_the_alert(target, client):
     limit = LAB["monitoring_requests_per_minute"]
-    for _ in range(limit + 2):
+    for _request in range(limit + 2):
         assert curl(
             client, "/api/generate", "-X", "POST", "-H", "Authorization: Bearer " + KEY, "--data-binary", GENERATE
         ) == (0, 200)
@@ -244,7 +244,7 @@ def test_report_shows_counts_per_rule_and_the_current_ban(ban, client):
 
 
 def test_management_address_is_never_banned(client2, target):
-    for _ in range(LAB["monitoring_auth_failures"] + 1):
+    for _request in range(LAB["monitoring_auth_failures"] + 1):
         assert (
             curl(client2, "/api/tags", "-u", "{}:{}".format(USER["name"], LAB["monitoring_lab_wrong_password"]))[1]
             == 401

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # managed by aisec.ollama.monitoring
 """Follow the proxy's JSON access log, apply the detection rules, raise alerts.
 

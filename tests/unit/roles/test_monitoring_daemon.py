@@ -60,12 +60,12 @@ def entry(path="/api/tags", status=200, client="10.0.0.5", when="2026-12-02T10:0
 
 def test_auth_failures_alert_once_at_the_threshold_per_window():
     d, alerts, clock = detector()
-    for _ in range(5):
+    for _request in range(5):
         d.feed(entry(status=401))
     assert [(a["rule"], a["count"], a["window"]) for a in alerts] == [("auth_failures", 3, 600)]
     assert set(alerts[0]) >= {"rule", "address", "count", "window", "host", "time"}
     clock.now += 601
-    for _ in range(3):
+    for _request in range(3):
         d.feed(entry(status=401))
     assert len(alerts) == 2
 
@@ -137,7 +137,7 @@ def test_scanning_counts_refused_and_unknown_paths():
 
 def test_report_counts_matches_and_alerts_of_the_window():
     d, _alerts, clock = detector()
-    for _ in range(3):
+    for _request in range(3):
         d.feed(entry(status=401))
     report = d.report()
     assert report["requests_matched"]["auth_failures"] == 3 and report["alerts"]["auth_failures"] == 1
