@@ -26,6 +26,9 @@ ICMPV6_ESSENTIAL = ("nd-neighbor-solicit", "nd-neighbor-advert", "nd-router-adve
                     "mld-listener-query", "mld2-listener-report")
 IFNAME_RE = re.compile(r"^[A-Za-z0-9_.:@+-]{1,15}$")
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+# Sets of banned addresses (ban_sets=True), filled at run time by aisec.ollama.monitoring's
+# fail2ban action. Their elements are state, not rules: normalise_listing leaves them out.
+BAN_SETS = (("banned_ipv4", "ipv4_addr", "ip"), ("banned_ipv6", "ipv6_addr", "ip6"))
 
 
 class PolicyError(ValueError):
@@ -58,8 +61,9 @@ class Policy(object):
     """Everything the table says, in the order the chains evaluate it."""
 
     def __init__(self, table, allows, closed_ports, management, egress_mode="open", egress_uid=None,
-                 egress_sources=None, egress_allowed=None, trusted_interfaces=None):
+                 egress_sources=None, egress_allowed=None, trusted_interfaces=None, ban_sets=False):
         self.table = table
+        self.ban_sets = ban_sets
         self.allows = allows  # type: list
         self.closed_ports = closed_ports  # type: list
         self.management = management  # type: Allow
@@ -122,7 +126,8 @@ def parse_allow(entry, field):
 
 
 def build_policy(table, allow, closed_ports, management_sources, management_port, egress_mode="open",
-                 egress_uid=None, egress_sources=None, egress_allowed=None, trusted_interfaces=None):
+                 egress_uid=None, egress_sources=None, egress_allowed=None, trusted_interfaces=None,
+                 ban_sets=False):
     # type: (...) -> Policy
     """Validate every input and return the policy; raises PolicyError on the first bad one."""
     if not NAME_RE.match(table or "") or "." in table or "-" in table:
@@ -151,7 +156,7 @@ def build_policy(table, allow, closed_ports, management_sources, management_port
         if not IFNAME_RE.match(str(name)):
             raise PolicyError("trusted_interfaces[%d]: %r is not an interface name" % (i, name))
     return Policy(table, allows, closed, mgmt, egress_mode, egress_uid, sources,
-                  list(egress_allowed or []), list(trusted_interfaces or []))
+                  list(egress_allowed or []), list(trusted_interfaces or []), bool(ban_sets))
 
 
 def parse_egress(entry, field, resolve):
@@ -236,12 +241,25 @@ def _body(policy):
     # type: (Policy) -> list
     lines = []
     add = lines.append
+    if policy.ban_sets:
+        for name, kind, _family in BAN_SETS:
+            add("  set %s {" % name)
+            add("    type %s" % kind)
+            add('    comment "banned by aisec.ollama.monitoring (fail2ban)"')
+            add("  }")
     add("  chain input {")
     add("    # Policy drop inside this chain drops even what another table accepts: that is the intent.")
     add("    type filter hook input priority filter - 10; policy drop;")
     add('    iifname "lo" accept')
     for name in policy.trusted_interfaces:
         add('    iifname "%s" accept comment "trusted interface"' % name)
+    if policy.ban_sets:
+        # Management first (a banned address still manages the host), then the bans, before
+        # "established": a banned client's open connections are cut too.
+        for match in _source_matches(policy.management.sources):
+            add('    %s tcp dport %d accept comment "management"' % (match, policy.management.port))
+        for name, _kind, family in BAN_SETS:
+            add('    %s saddr @%s drop comment "banned"' % (family, name))
     add("    ct state established,related accept")
     add("    ct state invalid drop")
     add("    icmpv6 type { %s } accept" % ", ".join(ICMPV6_ESSENTIAL))
@@ -250,7 +268,7 @@ def _body(policy):
     # so the unicast reply matches no tuple and "established" does not cover it.
     add('    ip6 daddr fe80::/10 udp sport %d udp dport %d accept comment "dhcpv6 client"'
         % DHCPV6_SERVER_CLIENT_PORTS)
-    for match in _source_matches(policy.management.sources):
+    for match in _source_matches(policy.management.sources) if not policy.ban_sets else []:
         add('    %s tcp dport %d accept comment "management"' % (match, policy.management.port))
     if policy.closed_ports:
         add('    meta l4proto { tcp, udp } th dport %s drop comment "never from off the host"'
@@ -331,6 +349,7 @@ def restore_script(table, listing):
 
 
 HANDLE_RE = re.compile(r"\s+# handle \d+\s*$")
+SET_START_RE = re.compile(r"^\s*set (%s) \{$" % "|".join(name for name, _k, _f in BAN_SETS))
 
 
 def normalise_listing(listing):
@@ -340,8 +359,20 @@ def normalise_listing(listing):
     if listing is None or not listing.strip():
         return None
     lines = []
+    in_ban_set = in_elements = False
     for line in listing.splitlines():
         line = HANDLE_RE.sub("", line).rstrip()
+        if SET_START_RE.match(line):
+            in_ban_set = True
+        elif in_ban_set and line.strip() == "}" and not in_elements:
+            in_ban_set = False
+        if in_ban_set and line.strip().startswith("elements = {"):
+            # The banned addresses (one or many lines up to the closing brace) are state, not rules.
+            in_elements = not line.rstrip().endswith("}")
+            continue
+        if in_elements:
+            in_elements = not line.rstrip().endswith("}")
+            continue
         if line.strip():
             lines.append(line)
     return "\n".join(lines) + "\n"

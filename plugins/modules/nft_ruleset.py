@@ -145,6 +145,14 @@ options:
     type: list
     elements: dict
     default: []
+  ban_sets:
+    description:
+      - Add the sets C(banned_ipv4) and C(banned_ipv6) and drop their addresses in the C(input) chain (after the
+        management rule, before everything else). aisec.ollama.monitoring's fail2ban action fills them.
+      - Their elements are run-time state, not rules; a verify or a repair ignores them. A re-apply of a changed
+        table (a new hash) empties them.
+    type: bool
+    default: false
   confirm_timeout:
     description: Seconds before an unconfirmed apply is rolled back; V(0) applies and persists at once.
     type: int
@@ -245,6 +253,7 @@ def argument_spec():
         egress_user=dict(type='str'),
         egress_sources=dict(type='list', elements='str', default=[]),
         egress_allowed=dict(type='list', elements='dict', default=[]),
+        ban_sets=dict(type='bool', default=False),
         confirm_timeout=dict(type='int', default=60),
         rollback_unit=dict(type='str', default='aisec-ollama-firewall-rollback'),
     )
@@ -270,7 +279,8 @@ def build(module):
     egress_allowed = [rs.parse_egress(e, 'egress_allowed[%d]' % i, resolve) for i, e in enumerate(p['egress_allowed'])]
     allow = [dict((k, entry.get(k)) for k in ('name', 'port', 'proto', 'sources')) for entry in p['allow']]
     return rs.build_policy(p['table'], allow, p['closed_ports'], p['management_sources'], p['management_port'],
-                           p['egress'], uid, p['egress_sources'], egress_allowed, p['trusted_interfaces'])
+                           p['egress'], uid, p['egress_sources'], egress_allowed, p['trusted_interfaces'],
+                           p['ban_sets'])
 
 
 def main():

@@ -189,6 +189,7 @@ def test_harden_survey_defaults_and_credential_reach_the_roles(tmp_path):
         harden_server="false",
         harden_proxy="false",
         harden_firewall="false",
+        harden_monitoring="false",
         harden_allowed_cidrs="10.20.0.0/16,\n192.0.2.0/24",
         harden_management_cidrs="198.51.100.0/28",
     )
@@ -221,7 +222,8 @@ def test_harden_survey_defaults_and_credential_reach_the_roles(tmp_path):
 def test_harden_survey_defaults_alone_leave_the_inventory_in_charge(tmp_path):
     """Empty survey text and an empty credential field inject '': not given, so the inventory's
     own role variables (or the role defaults) apply, and nothing half-given stops the run."""
-    survey = survey_answers("harden", harden_server="false", harden_proxy="false", harden_firewall="false")
+    survey = survey_answers("harden", harden_server="false", harden_proxy="false", harden_firewall="false",
+                            harden_monitoring="false")
     assert survey["harden_allowed_cidrs"] == "" and survey["harden_management_cidrs"] == ""
     cred = inject_credential(tmp_path, {"api_key": KEY})
     proc, report = run_harden(

@@ -23,6 +23,7 @@ LAYERS = {
     "harden_server": "server_sandbox",
     "harden_proxy": "proxy_listen_ipv6",
     "harden_firewall": "firewall_http_redirect",
+    "harden_monitoring": "monitoring_ban",
 }
 
 

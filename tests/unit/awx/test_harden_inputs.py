@@ -74,7 +74,7 @@ def run_harden(tmp_path, extra_vars, host_vars=None, extra_files=(), switches=No
         }
     }
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
-    layers_off = {"harden_server": "false", "harden_proxy": "No", "harden_firewall": "0"}
+    layers_off = {"harden_server": "false", "harden_proxy": "No", "harden_firewall": "0", "harden_monitoring": "false"}
     survey = {
         "harden_hosts": "localhost",
         **(layers_off if switches is None else switches),

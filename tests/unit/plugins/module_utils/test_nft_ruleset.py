@@ -212,3 +212,37 @@ def test_a_source_inside_the_management_cidrs_is_never_locked_out(address, prefi
     allow = [{"name": f"s{i}", "port": p, "sources": ["0.0.0.0/0"]} for i, p in enumerate(ports) if p not in closed]
     p = rs.build_policy("t", allow, closed, [str(network)], port)
     assert rs.lockout_problem(p, str(address), port) is None
+
+
+# --- ban sets (aisec.ollama.monitoring) ---------------------------------------------------------
+def test_no_ban_sets_unless_asked():
+    assert "banned_ipv4" not in rs.render(policy())
+
+
+def test_ban_sets_drop_after_management_and_before_established():
+    lines = rule_lines(rs.render(policy(ban_sets=True)))
+    assert "set banned_ipv4 {" in lines and "set banned_ipv6 {" in lines
+    chain = lines[lines.index("chain input {"):lines.index("chain forward {")]
+    mgmt = chain.index('ip saddr 192.0.2.10/32 tcp dport 22 accept comment "management"')
+    ban4 = chain.index('ip saddr @banned_ipv4 drop comment "banned"')
+    ban6 = chain.index('ip6 saddr @banned_ipv6 drop comment "banned"')
+    established = chain.index("ct state established,related accept")
+    assert mgmt < ban4 < ban6 < established
+    assert sum(1 for line in chain if line.endswith('comment "management"')) == 1
+
+
+def test_banned_addresses_are_not_part_of_the_listing_compared():
+    empty = "table inet t {\n\tset banned_ipv4 {\n\t\ttype ipv4_addr\n\t}\n\tchain input {\n\t}\n}\n"
+    typed = "type ipv4_addr\n"
+    one = empty.replace(typed, typed + "\t\telements = { 10.0.0.5 }\n")
+    many = empty.replace(typed, typed + "\t\telements = { 10.0.0.5, 10.0.0.6,\n\t\t\t     10.0.0.7 }\n")
+    assert rs.normalise_listing(one) == rs.normalise_listing(empty) == rs.normalise_listing(many)
+    other = empty.replace("banned_ipv4", "their_set").replace(typed, typed + "\t\telements = { 10.0.0.5 }\n")
+    assert "10.0.0.5" in rs.normalise_listing(other)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("nft"), reason="needs root and nft to parse the rendering")
+def test_rendering_with_ban_sets_is_accepted_by_nft():
+    content = rs.render(policy(ban_sets=True))
+    result = subprocess.run(["nft", "-c", "-f", "-"], input=content, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
