@@ -6,6 +6,10 @@
 #   tests/images/build.sh            build (or reuse) every image
 #   tests/images/build.sh target     only some: base target client target-podman target-packages
 #                                    target-ufw target-firewalld ollama-emulator
+#                                    target-debian13 (Debian 13 trixie: its own base and target)
+#                                    python313 (Debian 13's Python with the unit tests' requirements)
+#                                    debian13-variants (target-packages, -ufw, -firewalld, -podman on
+#                                    Debian 13, for make test-all; not built by default)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -28,7 +32,7 @@ build_base() {
   inputs=$(printf 'debootstrap --variant=minbase %s %s\n' "$DEBIAN_SUITE" "$DEBIAN_MIRROR" | hash_of)
   if [[ $(label_of "$BASE_IMAGE") == "$inputs" ]]; then say "$BASE_IMAGE is current"; return; fi
   say "building $BASE_IMAGE (debootstrap $DEBIAN_SUITE, about a minute)"
-  local root=$scratch/rootfs
+  local root=$scratch/rootfs-$DEBIAN_SUITE
   debootstrap --variant=minbase "$DEBIAN_SUITE" "$root" "$DEBIAN_MIRROR" >"$cache/debootstrap.log" 2>&1 \
     || { tail -20 "$cache/debootstrap.log"; exit 1; }
   tar -C "$root" -c . | podman import -q --change "LABEL $LABEL=$inputs" --change 'CMD ["/bin/bash"]' - "$BASE_IMAGE" >/dev/null
@@ -54,6 +58,30 @@ build_image() {
 }
 
 build_target() { build_image "$TARGET_IMAGE" "$here/target"; }
+# Debian 13: the same steps from a trixie debootstrap (base aisec-debian:13).
+build_target_debian13() {
+  DEBIAN_SUITE=$DEBIAN13_SUITE BASE_IMAGE=$BASE13_IMAGE build_base
+  BASE_IMAGE=$BASE13_IMAGE build_image "$TARGET13_IMAGE" "$here/target-debian13"
+}
+# The Debian 12 targets' directories built again on the Debian 13 target (make test-all).
+build_debian13_variants() {
+  build_target_debian13
+  local name tag
+  for name in target-packages target-ufw target-firewalld target-podman; do
+    tag=localhost/aisec-$name$DEBIAN13_SUFFIX:latest
+    BASE_IMAGE=$TARGET13_IMAGE build_image "$tag" "$here/$name"
+  done
+}
+# Debian 13's Python 3.13 for the unit tests; wheels fetched here (no PyPI inside containers).
+download_py313_wheels() {
+  "$repo/.venv/bin/pip" download -q --dest "$1/wheels" --only-binary=:all: --python-version 3.13 \
+    --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 \
+    -r "$1/requirements.txt" 2> >(grep -v 'WARNING: Location' >&2)
+}
+build_python313() {
+  DEBIAN_SUITE=$DEBIAN13_SUITE BASE_IMAGE=$BASE13_IMAGE build_base
+  BASE_IMAGE=$BASE13_IMAGE PREPARE_CONTEXT=download_py313_wheels build_image "$PY313_IMAGE" "$here/python313"
+}
 # The client's Python SDKs come as wheels fetched here: containers cannot reach PyPI.
 download_sdk_wheels() {
   "$repo/.venv/bin/pip" download -q --dest "$1/wheels" --only-binary=:all: --python-version 3.11 \
@@ -110,7 +138,8 @@ build_ollama_emulator() {
 
 main() {
   local wanted=("$@")
-  ((${#wanted[@]})) || wanted=(target client target-podman target-packages target-ufw target-firewalld ollama-emulator)
+  ((${#wanted[@]})) || wanted=(target client target-podman target-packages target-ufw target-firewalld ollama-emulator
+    target-debian13 python313)
   build_base
   for name in "${wanted[@]}"; do
     case $name in
@@ -120,6 +149,9 @@ main() {
       target-podman) build_target_podman ;;
       target-packages | target-ufw | target-firewalld) build_target_with "$name" ;;
       ollama-emulator) build_ollama_emulator ;;
+      target-debian13) build_target_debian13 ;;
+      python313) build_python313 ;;
+      debian13-variants) build_debian13_variants ;;
       release) build_release ;;
       *) echo "unknown image: $name" >&2; exit 2 ;;
     esac

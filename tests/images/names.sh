@@ -13,3 +13,13 @@ TARGET_FIREWALLD_IMAGE=localhost/aisec-target-firewalld:latest
 EMULATOR_VERSION=${EMULATOR_VERSION:-0.32.15}
 EMULATOR_IMAGE=localhost/ollama-emulator:$EMULATOR_VERSION
 RELEASE_DIR=${RELEASE_DIR:-$repo/.cache/release}
+# Debian 13 (trixie): its own base and target, built the same way; the Debian 12 names above
+# and their inputs stay as they are.
+DEBIAN13_SUITE=${DEBIAN13_SUITE:-trixie}
+BASE13_IMAGE=localhost/aisec-debian:13
+TARGET13_IMAGE=localhost/aisec-target-debian13:latest
+# Debian 13's Python 3.13 with the unit tests' requirements (scripts/units-py313.sh).
+PY313_IMAGE=localhost/aisec-python313:latest
+# `make test-all` runs every scenario again on Debian 13: the same image directories built on
+# the Debian 13 target, named with this suffix (molecule/shared/create.yml maps the names).
+DEBIAN13_SUFFIX=-debian13

@@ -70,6 +70,7 @@ FAKE_HOSTS = {
     "ubuntu-2204": "Ubuntu 22.04 (OS family Debian)",
     "debian-11": "Debian 11.9 (OS family Debian)",
     "rocky-9": "Rocky 9.4 (OS family RedHat)",
+    "debian-14": "Debian 14.0 (OS family Debian)",
 }
 
 
@@ -104,7 +105,7 @@ def test_role_refuses_untested_platform_before_any_change(refusal_run, role, hos
     last_name, last_result = ran[-1]
     assert last_name.startswith("Refuse a platform the role is not tested on")
     assert last_result.get("failed"), f"{role} did not refuse {host}"
-    expected = f"aisec.ollama.{role} supports Debian 12; this host runs {FAKE_HOSTS[host]}"
+    expected = f"aisec.ollama.{role} supports Debian 12, Debian 13; this host runs {FAKE_HOSTS[host]}"
     assert expected in last_result["msg"]
 
 
@@ -126,7 +127,23 @@ def test_declared_platforms_match_the_checked_ones(role):
     assert declared == checked
     for platform in supported:
         assert (role_dir / "vars" / platform["vars_file"]).is_file()
-        assert platform["vars_file"] == f"{platform['distribution']}-{platform['major']}.yml"
+        # One of the names tasks/platform.yml looks for, most specific first.
+        assert platform["vars_file"] in (f"{platform['distribution']}-{platform['major']}.yml",
+                                         f"{platform['distribution']}.yml", f"{platform['os_family']}.yml")
+
+
+def test_tested_platforms_pass_the_check_and_load_their_values():
+    proc, out = run_playbook("platform_accepted.yml", "--check", json_output=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    shown = next(t for t in out["plays"][0]["tasks"] if t["task"]["name"] == "Show the values each role loaded")
+    assert set(shown["hosts"]) == {"debian-12", "debian-13"}
+    for host, result in shown["hosts"].items():
+        assert result["msg"] == {
+            "server_os_unit_dir": "/etc/systemd/system",
+            "proxy_os_nginx_group": "www-data",
+            "proxy_os_sites_available_dir": "/etc/nginx/sites-available",
+            "firewall_os_nft_binary": "/usr/sbin/nft",
+        }, host
 
 
 # --- tags -----------------------------------------------------------------------------------

@@ -67,27 +67,27 @@ def test_model_kept_and_listed_through_the_proxy(outsider, https):
     assert [m["name"] for m in json.loads(result.stdout)["models"]] == ["emu-tiny:latest"]
 
 
-def test_audit_judges_the_host_hardened(outsider):
+def test_audit_judges_the_host_hardened(outsider, https):
     report = json.loads(outsider.host.check_output("cat /tmp/ollama-audit.json"))
     verdicts = {t["target"]: t["verdict"] for t in report["targets"]}
-    assert verdicts == {"https://harden-target": "hardened"}, verdicts
+    assert verdicts == {https: "hardened"}, verdicts
 
 
-def test_audit_authenticated_pass_reaches_inference_with_the_bearer_key(outsider):
+def test_audit_authenticated_pass_reaches_inference_with_the_bearer_key(outsider, https):
     # The audit's authenticated pass shares the proxy's rate-limit budget with the anonymous pass:
     # it must still see the inference profile open with the key (a 429 is never "closed").
     report = json.loads(outsider.host.check_output("cat /tmp/ollama-audit.json"))
-    target = next(t for t in report["targets"] if t["target"] == "https://harden-target")
+    target = next(t for t in report["targets"] if t["target"] == https)
     assert target["reachable"]["authenticated"]["inference"] == "open", target.get("not_examined")
     assert target["reachable"]["authenticated"]["management"] == "blocked"
 
 
-def test_audit_host_report_honours_the_inventory_switches(outsider):
+def test_audit_host_report_honours_the_inventory_switches(outsider, target_name):
     # audit_report_dir and audit_models: "false" come only from group_vars/all.yml.
     report = json.loads(outsider.host.check_output("cat /tmp/ollama-audit-hosts.json"))
     rows = {row["host"]: row for row in report["hosts"]}
-    assert set(rows) == {"harden-target"}
-    row = rows["harden-target"]
+    assert set(rows) == {target_name}
+    row = rows[target_name]
     assert row["verdict"] == "pass" and not row["fails_gate"], row
     assert row["version"] == "0.32.15", row
     assert not any(note.startswith("model store") for note in row["notes"]), row

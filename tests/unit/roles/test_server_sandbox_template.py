@@ -17,7 +17,7 @@ def render(**overrides):
     env.filters["bool"] = lambda v: v if isinstance(v, bool) else str(v).lower() in ("1", "yes", "true", "on")
     values = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
     values.update(yaml.safe_load((ROLE / "vars" / "main.yml").read_text()))
-    values.update(yaml.safe_load((ROLE / "vars" / "Debian-12.yml").read_text()))
+    values.update(yaml.safe_load((ROLE / "vars" / "Debian.yml").read_text()))
     values.update(server_run_user="ollama", server_user_home="/usr/share/ollama",
                   server_final_models_dir="/usr/share/ollama/.ollama/models")
     values.update(overrides)
