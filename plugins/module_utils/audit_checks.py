@@ -363,7 +363,7 @@ class TargetAudit:
             self.rec.ok('tls.plaintext', _evidence([ex]), detail='redirect to %s' % location)
             self.rec.ok('tls.no_https_redirect', _evidence([ex]), detail='redirect to %s' % location)
         else:
-            self.rec.fail('tls.no_https_redirect', _evidence([ex]), detail='port %d answers %d' % (port, ex.status))
+            self.rec.fail('tls.no_https_redirect', _evidence([ex]), detail='port %d answers %s' % (port, ex.status))
             serves_api = ap.looks_like_ollama([ex]) or ex.status == 401
             if serves_api:
                 self.rec.fail('tls.plaintext', _evidence([ex]),
