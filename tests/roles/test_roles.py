@@ -109,7 +109,8 @@ def test_role_refuses_untested_platform_before_any_change(refusal_run, role, hos
     last_name, last_result = ran[-1]
     assert last_name.startswith("Refuse a platform the role is not tested on")
     assert last_result.get("failed"), f"{role} did not refuse {host}"
-    expected = f"aisec.ollama.{role} supports {SUPPORTED.get(role, 'Debian 12, Debian 13')}; this host runs {FAKE_HOSTS[host]}"
+    supported = SUPPORTED.get(role, "Debian 12, Debian 13")
+    expected = f"aisec.ollama.{role} supports {supported}; this host runs {FAKE_HOSTS[host]}"
     assert expected in last_result["msg"]
 
 
