@@ -255,6 +255,9 @@ for top in ("roles", "playbooks", "plugins", "meta"):
                     text = fh.read()
             except UnicodeDecodeError:
                 continue
+            if name.endswith(".py"):
+                # `from ansible.utils.display import ...` is ansible-core, not the ansible.utils collection.
+                text = re.sub(r"^\s*(from|import)\s+ansible\.\S+.*$", "", text, flags=re.MULTILINE)
             for m in fqcn.finditer(text):
                 referenced.setdefault(m.group(1), set()).add(rel)
             if name.endswith((".yml", ".yaml")) and top in ("roles", "playbooks") and "/meta/" not in f"/{rel}":
