@@ -25,13 +25,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Row, report, with_ratios
+from lab import ROOT, apply_playbook, podman
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET, CLIENT, CLIENT2 = "monitoring-target", "monitoring-client", "monitoring-client2"
 LAB_VARS = ROOT / "molecule" / "monitoring" / "vars" / "lab.yml"
 ROUNDS = int(os.environ.get("BENCH_MONITORING_ROUNDS", "3"))
@@ -102,35 +101,12 @@ print(json.dumps({"delay": None}))
 """
 
 
-def podman(*args: str) -> str:
-    result = subprocess.run(["podman", *args], check=False, capture_output=True, text=True)
-    if result.returncode:
-        sys.exit(f"podman {' '.join(args[:3])} failed: {result.stderr[-2000:]}")
-    return result.stdout
-
-
 def address(container: str) -> str:
     return next(a for a in podman("exec", container, "hostname", "-i").split() if ":" not in a)
 
 
 def apply_bench_config(cidrs: list[str]) -> None:
-    venv_bin = ROOT / ".venv" / "bin"
-    with tempfile.TemporaryDirectory() as tmp:
-        inventory = Path(tmp, "inventory.yml")
-        inventory.write_text(f"all:\n  hosts:\n    {TARGET}:\n      ansible_connection: containers.podman.podman\n")
-        playbook = Path(tmp, "bench.yml")
-        playbook.write_text(PLAYBOOK.format(target=TARGET, lab_vars=LAB_VARS, cidrs=json.dumps(cidrs)))
-        env = dict(os.environ, PATH=f"{venv_bin}:{os.environ['PATH']}", ANSIBLE_PIPELINING="true")
-        result = subprocess.run(
-            [str(venv_bin / "ansible-playbook"), "-i", str(inventory), str(playbook)],
-            cwd=ROOT,
-            env=env,
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode:
-            sys.exit(f"applying the benchmark settings failed:\n{result.stdout[-3000:]}")
+    apply_playbook(TARGET, PLAYBOOK.format(target=TARGET, lab_vars=LAB_VARS, cidrs=json.dumps(cidrs)))
 
 
 def main() -> None:

@@ -25,13 +25,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Row, report, with_ratios
+from lab import ROOT, apply_playbook, podman
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET, CLIENT, STRANGER = "proxy-target", "proxy-client", "proxy-stranger"
 LAB_VARS = ROOT / "molecule" / "proxy" / "vars" / "lab.yml"
 STREAM_RUNS = int(os.environ.get("BENCH_PROXY_STREAM_RUNS", "15"))
@@ -144,34 +143,13 @@ print(json.dumps(out))
 """
 
 
-def podman(*args: str) -> str:
-    result = subprocess.run(["podman", *args], check=False, capture_output=True, text=True)
-    if result.returncode:
-        sys.exit(f"podman {args[0]} {args[1]} failed: {result.stderr[-2000:]}")
-    return result.stdout
-
-
 def lab_ready() -> bool:
     return all(subprocess.run(["podman", "container", "exists", name], check=False).returncode == 0
                for name in (TARGET, CLIENT, STRANGER))
 
 
-def apply_bench_config(client_ip: str) -> None:
-    import yaml
-
-    venv_bin = ROOT / ".venv" / "bin"
-    with tempfile.TemporaryDirectory() as tmp:
-        inventory = Path(tmp, "inventory.yml")
-        inventory.write_text(f"all:\n  hosts:\n    {TARGET}:\n      ansible_connection: containers.podman.podman\n")
-        playbook = Path(tmp, "bench.yml")
-        playbook.write_text(PLAYBOOK.format(lab_vars=LAB_VARS, client_ip=client_ip, users=json.dumps(
-            yaml.safe_load(LAB_VARS.read_text())["proxy_basic_auth_users"]
-            + [{"name": "bench-short", "password": SHORT_PASSWORD}])))
-        env = dict(os.environ, PATH=f"{venv_bin}:{os.environ['PATH']}", ANSIBLE_PIPELINING="true")
-        result = subprocess.run([str(venv_bin / "ansible-playbook"), "-i", str(inventory), str(playbook)],
-                                cwd=ROOT, env=env, check=False, capture_output=True, text=True)
-        if result.returncode:
-            sys.exit(f"applying the benchmark settings failed:\n{result.stdout[-3000:]}")
+def apply_bench_config(client_ip: str, users: list[dict]) -> None:
+    apply_playbook(TARGET, PLAYBOOK.format(lab_vars=LAB_VARS, client_ip=client_ip, users=json.dumps(users)))
 
 
 def run_case(container: str, case: dict) -> dict:
@@ -188,7 +166,8 @@ def main() -> None:
     lab = yaml.safe_load(LAB_VARS.read_text())
     user, key = lab["proxy_basic_auth_users"][0], lab["proxy_api_keys"][0]
     client_ip = podman("exec", TARGET, "getent", "ahostsv4", CLIENT).split()[0]
-    apply_bench_config(client_ip)
+    users = [*lab["proxy_basic_auth_users"], {"name": "bench-short", "password": SHORT_PASSWORD}]
+    apply_bench_config(client_ip, users)
 
     import base64
     basic = "Basic " + base64.b64encode(f"{user['name']}:{user['password']}".encode()).decode()

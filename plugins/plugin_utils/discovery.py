@@ -151,34 +151,28 @@ def _speaks_tls(ex):
         ex.status == 400 and any(text in ex.text() for text in _PLAIN_ON_TLS))
 
 
-def _get(client, path):
-    return client.request('GET', path, pace=False)
-
-
 def identify(address, port, timeout=1.0):
-    """See _identify; the probes' kept-alive connections are closed afterwards."""
-    raw = '[%s]:%d' % (address, port) if ':' in address else '%s:%d' % (address, port)
-    clients = []
-    try:
-        return _identify(ap.parse_target(raw), int(port), timeout, clients)
-    finally:
-        for client in clients:
-            client.close()
-
-
-def _identify(target, port, timeout, clients):
     """What answers on address:port, judged from reads only: a dict with ``port``, ``scheme``,
     ``verdict`` (one of the constants above), ``version``, ``models_visible`` (a count, or None
     when not visible) and ``identified_by`` (why it is Ollama, or why not)."""
+    raw = '[%s]:%d' % (address, port) if ':' in address else '%s:%d' % (address, port)
+    target = ap.parse_target(raw)
     client = ap.Client(target, timeout, ap.Deadline(timeout * 4))
-    clients.append(client)
-    version_ex = _get(client, '/api/version')
-    if target.scheme == 'http' and _speaks_tls(version_ex):
-        target = target._replace(scheme='https')  # a TLS port that is not 443
-        client = ap.Client(target, timeout, ap.Deadline(timeout * 4))
-        clients.append(client)
-        version_ex = _get(client, '/api/version')
-    result = {'port': port, 'scheme': target.scheme, 'verdict': NO_ANSWER, 'version': None,
+    try:
+        return _identify(client, target.scheme, int(port))
+    finally:
+        client.close()  # its kept-alive connections
+
+
+def _identify(client, scheme, port):
+    def get(path):
+        return client.request('GET', path, scheme=scheme, pace=False)
+
+    version_ex = get('/api/version')
+    if scheme == 'http' and _speaks_tls(version_ex):
+        scheme = 'https'  # a TLS port that is not 443
+        version_ex = get('/api/version')
+    result = {'port': port, 'scheme': scheme, 'verdict': NO_ANSWER, 'version': None,
               'models_visible': None, 'identified_by': None}
     if version_ex.status is None and version_ex.error_kind != 'closed':
         result['identified_by'] = version_ex.error
@@ -191,11 +185,11 @@ def _identify(target, port, timeout, clients):
             result['version'] = version
             reasons.append('/api/version answered %s' % version)
     if not reasons:
-        banner_ex = _get(client, '/')
+        banner_ex = get('/')
         if ap.judge('banner', banner_ex) == 'open':
             reasons.append('banner "Ollama is running"')
     if reasons:
-        tags_ex = _get(client, '/api/tags')
+        tags_ex = get('/api/tags')
         if _is_refusal(tags_ex):
             result['verdict'] = PROTECTED
             reasons.append('/api/tags refused (%s)' % (tags_ex.status or 'closed without an answer'))

@@ -58,10 +58,10 @@ build_image() {
 }
 
 build_target() { build_image "$TARGET_IMAGE" "$here/target"; }
-# Debian 13: the same steps from a trixie debootstrap (base aisec-debian:13).
+# Debian 13: the same steps and the same Containerfile from a trixie debootstrap (base aisec-debian:13).
 build_target_debian13() {
   DEBIAN_SUITE=$DEBIAN13_SUITE BASE_IMAGE=$BASE13_IMAGE build_base
-  BASE_IMAGE=$BASE13_IMAGE build_image "$TARGET13_IMAGE" "$here/target-debian13"
+  BASE_IMAGE=$BASE13_IMAGE build_image "$TARGET13_IMAGE" "$here/target"
 }
 # The Debian 12 targets' directories built again on the Debian 13 target (make test-all).
 build_debian13_variants() {

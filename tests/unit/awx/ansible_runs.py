@@ -9,6 +9,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 
@@ -30,3 +32,15 @@ def run_playbook(*args, env, cwd=None, timeout=300):
     """ansible-playbook ARGS from the venv; the completed process (output as text), never raising on rc."""
     return subprocess.run([str(BIN / "ansible-playbook"), *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)
+
+
+def run_on_localhost(tmp_path, name, play_vars, tasks, *args, handlers=(), env=None):
+    """One play on localhost (connection local, this interpreter) written to tmp_path/play.yml and
+    run with ansible-playbook ARGS; the completed process."""
+    play = {"name": name, "hosts": "localhost", "connection": "local", "gather_facts": False,
+            "vars": {"ansible_python_interpreter": sys.executable, **play_vars}, "tasks": list(tasks)}
+    if handlers:
+        play["handlers"] = list(handlers)
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(yaml.safe_dump([play]))
+    return run_playbook("-i", "localhost,", *args, str(playbook), cwd=tmp_path, env=env or ansible_env())

@@ -10,11 +10,10 @@ play's own 'Reload nginx' handler stands in for the role's, so no nginx is touch
 import base64
 import datetime
 import stat
-import sys
 
 import pytest
 import yaml
-from ansible_runs import REPO, ansible_env, run_playbook
+from ansible_runs import REPO, run_on_localhost
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -44,34 +43,19 @@ def pem_pair():
 
 
 def run_tls(tmp_path, **content):
-    play = [
-        {
-            "name": "tls.yml alone",
-            "hosts": "localhost",
-            "connection": "local",
-            "gather_facts": False,
-            "vars": {
-                "ansible_python_interpreter": sys.executable,
-                "proxy_tls_mode": "files",
-                "proxy_tls_certificate_src": "",
-                "proxy_tls_private_key_src": "",
-                "proxy_tls_renew_days": 30,
-                "proxy_certificate": str(tmp_path / "server.crt"),
-                "proxy_private_key": str(tmp_path / "server.key"),
-                **content,
-            },
-            "tasks": [
-                {
-                    "name": "Run the role's tls.yml",
-                    "ansible.builtin.include_tasks": str(REPO / "roles/proxy/tasks/tls.yml"),
-                }
-            ],
-            "handlers": [{"name": "Reload nginx", "ansible.builtin.debug": {"msg": "reload requested"}}],
-        }
-    ]
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(yaml.safe_dump(play))
-    return run_playbook("-i", "localhost,", "-vvv", str(playbook), cwd=tmp_path, env=ansible_env())
+    play_vars = {
+        "proxy_tls_mode": "files",
+        "proxy_tls_certificate_src": "",
+        "proxy_tls_private_key_src": "",
+        "proxy_tls_renew_days": 30,
+        "proxy_certificate": str(tmp_path / "server.crt"),
+        "proxy_private_key": str(tmp_path / "server.key"),
+        **content,
+    }
+    tasks = [{"name": "Run the role's tls.yml",
+              "ansible.builtin.include_tasks": str(REPO / "roles/proxy/tasks/tls.yml")}]
+    handlers = [{"name": "Reload nginx", "ansible.builtin.debug": {"msg": "reload requested"}}]
+    return run_on_localhost(tmp_path, "tls.yml alone", play_vars, tasks, "-vvv", handlers=handlers)
 
 
 def _key_body(key_pem):

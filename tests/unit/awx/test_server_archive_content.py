@@ -11,12 +11,10 @@ and that the decoded copy is gone afterwards.
 import base64
 import hashlib
 import io
-import sys
 import tarfile
 
 import pytest
-import yaml
-from ansible_runs import ansible_env, run_playbook
+from ansible_runs import ansible_env, run_on_localhost
 
 
 @pytest.fixture(scope="module")
@@ -37,31 +35,20 @@ def run_archive_tasks(tmp_path, tasks_file="archive_local.yml", **role_vars):
     downloads.mkdir(exist_ok=True)
     controller_tmp = tmp_path / "controller-tmp"
     controller_tmp.mkdir(exist_ok=True)
-    play = [
-        {
-            "name": f"{tasks_file} alone",
-            "hosts": "localhost",
-            "connection": "local",
-            "gather_facts": False,
-            "vars": {
-                "ansible_python_interpreter": sys.executable,
-                "server_download_dir": str(downloads),
-                "server_ollama_version": "0.32.15",
-                "server_arch": "amd64",
-                "server_archive_path": "",
-                "server_archive_content": "",
-                **role_vars,
-            },
-            # include_role: the role's defaults apply under the play's vars, as in a real run.
-            "tasks": [{"name": f"Run the role's {tasks_file}",
-                       "ansible.builtin.include_role": {"name": "aisec.ollama.server", "tasks_from": tasks_file}}],
-        }
-    ]
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(yaml.safe_dump(play))
+    play_vars = {
+        "server_download_dir": str(downloads),
+        "server_ollama_version": "0.32.15",
+        "server_arch": "amd64",
+        "server_archive_path": "",
+        "server_archive_content": "",
+        **role_vars,
+    }
+    # include_role: the role's defaults apply under the play's vars, as in a real run.
+    tasks = [{"name": f"Run the role's {tasks_file}",
+              "ansible.builtin.include_role": {"name": "aisec.ollama.server", "tasks_from": tasks_file}}]
     env = ansible_env()
     env["TMPDIR"] = str(controller_tmp)
-    result = run_playbook("-i", "localhost,", str(playbook), cwd=tmp_path, env=env)
+    result = run_on_localhost(tmp_path, f"{tasks_file} alone", play_vars, tasks, env=env)
     return result, downloads / "ollama-0.32.15-linux-amd64.tgz", controller_tmp
 
 

@@ -40,32 +40,34 @@ def port_free_on(addresses):
     raise RuntimeError("no port free on every lab address")
 
 
+class _Quiet(http.server.BaseHTTPRequestHandler):
+    """A handler that answers with reply() and logs nothing."""
+
+    def reply(self, status, content_type, body, headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
 def _front_handler(realm, passed_paths, upstream):
-    class Front(http.server.BaseHTTPRequestHandler):
+    class Front(_Quiet):
         def do_GET(self):
             if upstream and self.path in passed_paths:
                 conn = http.client.HTTPConnection(*upstream, timeout=5)
                 conn.request("GET", self.path)
                 answer = conn.getresponse()
-                body = answer.read()
-                self.send_response(answer.status)
-                self.send_header("Content-Type", answer.getheader("Content-Type", "text/plain"))
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(answer.status, answer.getheader("Content-Type", "text/plain"), answer.read())
                 conn.close()
                 return
-            body = b'{"error":"authentication required"}'
-            self.send_response(401)
-            if realm is not None:
-                self.send_header("WWW-Authenticate", f'Basic realm="{realm}"')
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
+            challenge = [("WWW-Authenticate", f'Basic realm="{realm}"')] if realm is not None else []
+            self.reply(401, "application/json", b'{"error":"authentication required"}', challenge)
 
     return Front
 
@@ -93,17 +95,12 @@ class Servers:
 
     def web_page(self, address, port):
         """A web server that is not Ollama: 200 on /, 404 elsewhere."""
-        class Page(http.server.BaseHTTPRequestHandler):
+        class Page(_Quiet):
             def do_GET(self):
-                body = b"<html><body>It works</body></html>" if self.path == "/" else b"not here"
-                self.send_response(200 if self.path == "/" else 404)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
+                if self.path == "/":
+                    self.reply(200, "text/html", b"<html><body>It works</body></html>")
+                else:
+                    self.reply(404, "text/html", b"not here")
 
         return self._serve(http.server.ThreadingHTTPServer((address, port), Page))
 
