@@ -8,9 +8,12 @@ cd "$(dirname "$0")/.."
 say() { printf '==> %s\n' "$*"; }
 
 # catatonit: podman --init (a Recommends that --no-install-recommends drops);
-# dnsname: name resolution between containers of a CNI network (podman 4.3).
+# dnsname: name resolution between containers of a CNI network (podman 4.3);
+# chromium: the fleet report's browser test (tests/unit/report) renders the page headless. Its
+# Recommends are not needed for that (no sandbox helper, fonts-dejavu-core is on a fresh machine):
+# about 120 MB downloaded, 400 MB installed.
 apt_packages=(podman runc catatonit golang-github-containernetworking-plugin-dnsname debootstrap
-  fuse-overlayfs slirp4netns uidmap git make rsync python3-venv)
+  fuse-overlayfs slirp4netns uidmap git make rsync python3-venv chromium)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
