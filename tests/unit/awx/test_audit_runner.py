@@ -132,10 +132,13 @@ def test_report_dir_on_the_controller_when_asked_is_written_and_said(tmp_path):
     assert (artifacts / "status").read_text() == "successful", proc.stdout[-3000:]
     assert f"WARNING: the report files go to {reports} ON THE CONTROLLER" in flat
     assert sorted(p.name for p in reports.iterdir()) == [
+        "ollama-audit-fleet.html",
+        "ollama-audit-fleet.json",
         "ollama-audit-hosts.json",
         "ollama-audit.json",
         "ollama-audit.md",
         "ollama-audit.sarif",
+        "ollama-audit.xml",
     ]
     assert stats["audit_result_report"] == f"localhost:{reports}"
 
