@@ -85,7 +85,7 @@ def _published(inspect):
         for bind in binds or []:
             ports.append({
                 'container_port': int(container_port.split('/')[0]),
-                'host_ip': bind.get('HostIp') or '0.0.0.0',
+                'host_ip': bind.get('HostIp') or '0.0.0.0',  # noqa: S104 - an empty HostIp publishes on every address
                 'host_port': int(bind.get('HostPort') or 0),
             })
     return ports

@@ -93,15 +93,15 @@ errors:
   elements: str
 '''
 
-import json
-import pwd
+import json  # noqa: E402
+import pwd  # noqa: E402
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.aisec.ollama.plugins.module_utils import deployment
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.aisec.ollama.plugins.module_utils import deployment  # noqa: E402
 
 
 def _run(module, argv, timeout):
-    rc, out, err = module.run_command(['timeout', str(timeout)] + argv)
+    rc, out, err = module.run_command(['timeout', str(timeout), *argv])
     return rc, out, err.strip()
 
 
@@ -132,7 +132,7 @@ def _containers(module, engine, binary, timeout, errors):
     ids = out.split()
     if not ids:
         return []
-    rc, out, err = _run(module, [binary, 'inspect', '--type', 'container'] + ids, timeout)
+    rc, out, err = _run(module, [binary, 'inspect', '--type', 'container', *ids], timeout)
     try:
         objects = json.loads(out) if out.strip() else []
     except ValueError:

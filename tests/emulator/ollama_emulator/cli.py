@@ -9,9 +9,8 @@ import threading
 import urllib.error
 import urllib.request
 
-from ollama_emulator import cli_list
+from ollama_emulator import cli_list, logs
 from ollama_emulator import config as configmod
-from ollama_emulator import logs
 from ollama_emulator.netutil import is_loopback, join_host_port, parse_ip
 
 REAL_COMMANDS = {"create", "show", "run", "stop", "pull", "push", "signin", "signout", "list", "ls", "ps",

@@ -60,7 +60,7 @@ def human_time(stamp: str, now: dt.datetime | None = None) -> str:
         when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
         return "Never"
-    delta = ((now or dt.datetime.now(dt.timezone.utc)) - when).total_seconds()
+    delta = ((now or dt.datetime.now(dt.UTC)) - when).total_seconds()
     return _duration(-delta) + " from now" if delta < 0 else _duration(delta) + " ago"
 
 

@@ -69,7 +69,7 @@ def test_list_prints_the_models_table_like_the_go_client(emu):
     lines = r.stdout.splitlines()
     assert r.returncode == 0 and r.stderr == ""
     assert lines[0].split() == ["NAME", "ID", "SIZE", "MODIFIED"]
-    name, model_id, *rest = lines[1].split()
+    name, model_id, *_ = lines[1].split()
     assert name == "emu-tiny:latest" and len(model_id) == 12
     assert lines[1].endswith(" ago    ")
 
@@ -91,6 +91,6 @@ def test_human_bytes_and_time_follow_the_go_format():
     from ollama_emulator.cli_list import human_bytes, human_time
     assert [human_bytes(b) for b in (999, 1000, 1500, 2_000_000_000, 12_345_678)] == [
         "999 B", "1 KB", "1.5 KB", "2 GB", "12 MB"]
-    now = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
     assert human_time("2026-11-18T00:00:00Z", now) == "2 weeks ago"
     assert human_time("2026-12-01T23:59:00+00:00", now) == "About a minute ago"
