@@ -6,10 +6,12 @@
 #   tests/images/build.sh            build (or reuse) every image
 #   tests/images/build.sh target     only some: base target client target-podman target-packages
 #                                    target-ufw target-firewalld ollama-emulator
+#                                    ollama-emulator-next (the same emulator as version 0.33.0, for upgrades)
 #                                    target-debian13 (Debian 13 trixie: its own base and target)
 #                                    python313 (Debian 13's Python with the unit tests' requirements)
 #                                    debian13-variants (target-packages, -ufw, -firewalld, -podman on
 #                                    Debian 13, for make test-all; not built by default)
+#                                    target-docker (Debian's docker.io; not built by default)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -96,14 +98,16 @@ build_target_podman() {
   BASE_IMAGE=$TARGET_IMAGE build_image "$TARGET_PODMAN_IMAGE" "$here/target-podman"
 }
 
-# Targets that already hold distribution packages a scenario would otherwise install in every run
-# (built on the target image; scenario harden keeps the bare target, so the install path stays tested).
+# Targets built on the target image from their own directory. target-packages, -ufw and -firewalld
+# hold distribution packages a scenario would otherwise install in every run (scenario harden keeps
+# the bare target, so the install path stays tested); target-docker runs Debian's Docker engine.
 build_target_with() {
   local name=$1 tag
   case $name in
     target-packages) tag=$TARGET_PACKAGES_IMAGE ;;
     target-ufw) tag=$TARGET_UFW_IMAGE ;;
     target-firewalld) tag=$TARGET_FIREWALLD_IMAGE ;;
+    target-docker) tag=$TARGET_DOCKER_IMAGE ;;
   esac
   build_target
   BASE_IMAGE=$TARGET_IMAGE build_image "$tag" "$here/$name"
@@ -114,32 +118,39 @@ build_release() {
   "$repo/.venv/bin/python" "$repo/tests/emulator/package.py" --out "$RELEASE_DIR" >/dev/null
 }
 
+# build_ollama_emulator IMAGE VERSION NAME: the emulator image claiming VERSION, and a saved copy
+# for hosts that run containers themselves (loaded there, no registry): .cache/images/NAME.tar
+# with NAME.tar.sha256 (sha256sum format, checked by the container role), NAME.tar.id (the image
+# saved, so an unchanged image is not saved again) and NAME.image (its name, for the lab playbooks).
 build_ollama_emulator() {
+  local image=$1 version=$2 name=$3
   build_release
-  local context=$scratch/ollama-emulator
+  local context=$scratch/$name
   mkdir -p "$context"
   cp "$here/ollama-emulator/Containerfile" "$context/"
   tar -xzf "$RELEASE_DIR/ollama-linux-amd64.tgz" -C "$context" --strip-components=2 ./bin/ollama 2>/dev/null \
     || tar -xzf "$RELEASE_DIR/ollama-linux-amd64.tgz" -C "$context" --strip-components=1 bin/ollama
-  build_image "$EMULATOR_IMAGE" "$context" --build-arg "OLLAMA_VERSION=$EMULATOR_VERSION"
-  # A saved copy for hosts that run podman themselves (loaded there, no registry),
-  # and its name for the lab playbooks.
-  local archive="$cache/ollama-emulator.tar"
-  echo "$EMULATOR_IMAGE" >"$cache/ollama-emulator.image"
+  build_image "$image" "$context" --build-arg "OLLAMA_VERSION=$version"
+  local archive="$cache/$name.tar"
+  echo "$image" >"$cache/$name.image"
   local id
-  id=$(image_id "$EMULATOR_IMAGE")
-  if [[ ! -f $archive.id || $(cat "$archive.id") != "$id" ]]; then
-    say "saving $EMULATOR_IMAGE to $archive"
-    rm -f "$archive"
-    podman save -q -o "$archive" "$EMULATOR_IMAGE"
+  id=$(image_id "$image")
+  if [[ ! -f $archive.id || $(cat "$archive.id") != "$id" || ! -f $archive ]]; then
+    say "saving $image to $archive"
+    rm -f "$archive" "$archive.id" "$archive.sha256"
+    podman save -q -o "$archive" "$image"
     echo "$id" >"$archive.id"
+  fi
+  # Also for an archive an earlier version of this script saved without one.
+  if [[ ! -f $archive.sha256 || $archive -nt $archive.sha256 ]]; then
+    (cd "$cache" && sha256sum "$name.tar" >"$name.tar.sha256")
   fi
 }
 
 main() {
   local wanted=("$@")
   ((${#wanted[@]})) || wanted=(target client target-podman target-packages target-ufw target-firewalld ollama-emulator
-    target-debian13 python313)
+    ollama-emulator-next target-debian13 python313)
   build_base
   for name in "${wanted[@]}"; do
     case $name in
@@ -147,8 +158,9 @@ main() {
       target) build_target ;;
       client) build_client ;;
       target-podman) build_target_podman ;;
-      target-packages | target-ufw | target-firewalld) build_target_with "$name" ;;
-      ollama-emulator) build_ollama_emulator ;;
+      target-packages | target-ufw | target-firewalld | target-docker) build_target_with "$name" ;;
+      ollama-emulator) build_ollama_emulator "$EMULATOR_IMAGE" "$EMULATOR_VERSION" ollama-emulator ;;
+      ollama-emulator-next) build_ollama_emulator "$EMULATOR_NEXT_IMAGE" "$EMULATOR_NEXT_VERSION" ollama-emulator-next ;;
       target-debian13) build_target_debian13 ;;
       python313) build_python313 ;;
       debian13-variants) build_debian13_variants ;;

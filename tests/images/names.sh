@@ -10,8 +10,14 @@ TARGET_PODMAN_IMAGE=localhost/aisec-target-podman:latest
 TARGET_PACKAGES_IMAGE=localhost/aisec-target-packages:latest
 TARGET_UFW_IMAGE=localhost/aisec-target-ufw:latest
 TARGET_FIREWALLD_IMAGE=localhost/aisec-target-firewalld:latest
+# A target running Debian's Docker engine (not built by default: `build.sh target-docker`).
+TARGET_DOCKER_IMAGE=localhost/aisec-target-docker:latest
 EMULATOR_VERSION=${EMULATOR_VERSION:-0.32.15}
 EMULATOR_IMAGE=localhost/ollama-emulator:$EMULATOR_VERSION
+# The version an upgrade moves to (the container role's upgrade test): the same image, another
+# OLLAMA_EMULATOR_VERSION.
+EMULATOR_NEXT_VERSION=${EMULATOR_NEXT_VERSION:-0.33.0}
+EMULATOR_NEXT_IMAGE=localhost/ollama-emulator:$EMULATOR_NEXT_VERSION
 RELEASE_DIR=${RELEASE_DIR:-$repo/.cache/release}
 # Debian 13 (trixie): its own base and target, built the same way; the Debian 12 names above
 # and their inputs stay as they are.

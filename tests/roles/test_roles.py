@@ -19,7 +19,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
 INVENTORY = Path(__file__).resolve().parent / "inventory" / "hosts.yml"
-ROLES = ("server", "proxy", "firewall", "monitoring")
+ROLES = ("server", "proxy", "firewall", "monitoring", "container")
 BIN = Path(sys.executable).parent
 
 

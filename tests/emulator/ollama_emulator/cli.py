@@ -9,8 +9,8 @@ import threading
 import urllib.error
 import urllib.request
 
+from ollama_emulator import cli_list, logs
 from ollama_emulator import config as configmod
-from ollama_emulator import logs
 from ollama_emulator.netutil import is_loopback, join_host_port, parse_ip
 
 REAL_COMMANDS = {"create", "show", "run", "stop", "pull", "push", "signin", "signout", "list", "ls", "ps",
@@ -127,6 +127,11 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f'Error: accepts 0 arg(s), received {len(rest)}\n')
             return 1
         return serve(cfg)
+    if cmd in ("list", "ls"):
+        if len(rest) > 1:
+            sys.stderr.write(f'Error: accepts at most 1 arg(s), received {len(rest)}\n')
+            return 1
+        return cli_list.list_command(cfg, rest[0] if rest else None)
     if cmd in REAL_COMMANDS:
         sys.stderr.write(f'Error: the ollama emulator does not implement the "{cmd}" command\n')
         return 1

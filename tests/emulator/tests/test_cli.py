@@ -62,3 +62,35 @@ def test_serve_on_a_busy_port_exits_with_listen_error(tmp_path):
                "OLLAMA_MODELS": str(tmp_path / "m")}
         r = run(["serve"], env)
     assert r.returncode == 1 and "address already in use" in r.stderr
+
+
+def test_list_prints_the_models_table_like_the_go_client(emu):
+    r = run(["list"], emu.env)
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0 and r.stderr == ""
+    assert lines[0].split() == ["NAME", "ID", "SIZE", "MODIFIED"]
+    name, model_id, *_ = lines[1].split()
+    assert name == "emu-tiny:latest" and len(model_id) == 12
+    assert lines[1].endswith(" ago    ")
+
+
+def test_ls_filters_by_name_prefix(emu):
+    assert len(run(["ls", "nothing-like-it"], emu.env).stdout.splitlines()) == 1
+
+
+def test_list_fails_when_no_server_answers():
+    # What the container role's health check relies on: no server, exit status 1.
+    r = run(["list"], {"PATH": "/usr/bin:/bin", "OLLAMA_HOST": f"127.0.0.1:{free_port()}"})
+    assert r.returncode == 1
+    assert r.stderr == "Error: could not connect to ollama server, run 'ollama serve' to start it\n"
+
+
+def test_human_bytes_and_time_follow_the_go_format():
+    import datetime as dt
+
+    from ollama_emulator.cli_list import human_bytes, human_time
+    assert [human_bytes(b) for b in (999, 1000, 1500, 2_000_000_000, 12_345_678)] == [
+        "999 B", "1 KB", "1.5 KB", "2 GB", "12 MB"]
+    now = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+    assert human_time("2026-11-18T00:00:00Z", now) == "2 weeks ago"
+    assert human_time("2026-12-01T23:59:00+00:00", now) == "About a minute ago"

@@ -1,0 +1,143 @@
+"""After harden.yml on both starting points: one locked-down Ollama container, reached only through the proxy."""
+
+import hashlib
+import json
+import os
+import shlex
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+from lab_hosts import FIXTURE_MODELS, host, hosts_of_kind
+
+LAB = yaml.safe_load((Path(__file__).resolve().parents[1] / "group_vars" / "all.yml").read_text())
+TARGETS = hosts_of_kind("target-podman")
+
+
+def fixture_digests():
+    """name -> digest as /api/tags shows it: the sha256 of each manifest file (reference/ollama.md)."""
+    out = {}
+    for tag_file in sorted((FIXTURE_MODELS / "manifests").glob("*/*/*/*")):
+        _registry, _namespace, model, tag = tag_file.relative_to(FIXTURE_MODELS / "manifests").parts
+        out[f"{model}:{tag}"] = hashlib.sha256(tag_file.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module", params=TARGETS)
+def name(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def node(name):
+    return host(name)
+
+
+@pytest.fixture(scope="module")
+def running(node):
+    """inspect of every running container on the target."""
+    ids = node.check_output("podman ps -q --no-trunc").split()
+    assert ids, "no container runs"
+    return json.loads(node.check_output("podman inspect " + " ".join(ids)))
+
+
+@pytest.fixture(scope="module")
+def ollama(running):
+    mine = [c for c in running if c["Config"]["Labels"].get("aisec.ollama.slot")]
+    assert len(mine) == 1, [c["Name"] for c in running]
+    return mine[0]
+
+
+def test_exactly_one_ollama_container_runs(running, ollama):
+    assert [c["Name"] for c in running] == [ollama["Name"]]
+    assert ollama["Name"] in ("aisec-ollama-a", "aisec-ollama-b")
+
+
+def test_container_is_locked_down(ollama):
+    host_config, config = ollama["HostConfig"], ollama["Config"]
+    assert host_config["ReadonlyRootfs"] is True
+    assert ollama["EffectiveCaps"] in (None, [])
+    assert "no-new-privileges" in " ".join(host_config["SecurityOpt"] or [])
+    uid = config["User"].split(":")[0]
+    assert uid.isdigit() and int(uid) != 0, config["User"]
+    assert host_config["PidsLimit"] == 2048
+    assert host_config["Memory"] == 512 * 1024 * 1024
+    assert host_config["NanoCpus"] == 1_000_000_000
+    assert config["Healthcheck"]["Test"][-1] == "ollama list"
+    tmpfs = host_config.get("Tmpfs") or {}
+    assert set(tmpfs) == {"/tmp"}, tmpfs
+
+
+def test_published_on_loopback_only(ollama):
+    bindings = [b for binds in ollama["HostConfig"]["PortBindings"].values() for b in binds]
+    assert bindings and all(b["HostIp"] == "127.0.0.1" for b in bindings), bindings
+
+
+def lab_image_ids():
+    """Image IDs of the lab's releases: the config digest each saved archive's manifest names."""
+    images = Path(__file__).resolve().parents[3] / ".cache" / "images"
+    ids = {}
+    for release in ("ollama-emulator", "ollama-emulator-next"):
+        archive = images / f"{release}.tar"
+        if archive.exists():
+            with tarfile.open(archive) as tar:
+                manifest = json.load(tar.extractfile("manifest.json"))
+            ids[release] = manifest[0]["Config"].removesuffix(".json")
+    return ids
+
+
+def test_runs_a_pinned_lab_image_by_id(ollama):
+    # The container runs from the image ID (a tag moved later changes nothing).
+    assert ollama["Image"] in lab_image_ids().values()
+
+
+def test_models_owned_by_the_container_user(ollama, node):
+    data = next(m for m in ollama["Mounts"] if m["Destination"] == "/home/ollama/.ollama")
+    uid = int(ollama["Config"]["User"].split(":")[0])
+    for path in ("", "/models", "/models/blobs", "/models/manifests"):
+        assert node.file(data["Source"] + path).uid == uid, path
+
+
+def test_container_cannot_open_connections(ollama, node, name):
+    """From inside its network namespace: dropped (timeout); from the host's: refused (reachable)."""
+    client = hosts_of_kind("client")[0]
+    client_ip = host(client).check_output("hostname -I").split()[0]
+    probe = ("import socket,sys\ntry:\n socket.create_connection((sys.argv[1], int(sys.argv[2])), 3)\n print('open')\n"
+             "except socket.timeout:\n print('timeout')\nexcept OSError as e:\n print(type(e).__name__)\n")
+    pid = ollama["State"]["Pid"]
+    gateway = ollama["NetworkSettings"]["Networks"]["aisec-ollama"]["Gateway"]
+    inside = f"nsenter --net=/proc/{pid}/ns/net python3 -c {shlex.quote(probe)}"
+    outside = f"python3 -c {shlex.quote(probe)}"
+    assert node.check_output(f"{outside} {client_ip} 9") == "ConnectionRefusedError"
+    assert node.check_output(f"{inside} {client_ip} 9") == "timeout"
+    assert node.check_output(f"{inside} {gateway} 22") == "timeout"
+    assert node.check_output(f"{inside} 1.1.1.1 443") == "timeout"
+
+
+def test_outsider_reaches_neither_slot_port(outsider, name):
+    for port in (11434, 11435):
+        assert outsider.host.run(f"curl -sS --max-time 5 http://{name}:{port}/").rc != 0, port
+
+
+def test_same_models_with_same_digests_through_the_proxy(outsider, name):
+    result = outsider.host.run(
+        f"curl -sS --max-time 10 --cacert /usr/local/share/aisec-proxy-ca-{name}.crt "
+        f"-u lab-container-user:{LAB['ctr_lab_password']} https://{name}/api/tags")
+    served = {m["name"]: m["digest"] for m in json.loads(result.stdout)["models"]}
+    assert served == fixture_digests()
+
+
+def test_old_deployment_is_gone_or_disabled(node, name):
+    if name in hosts_of_kind_group("ollama_native"):
+        assert node.service("ollama").is_enabled is False
+        assert node.service("ollama").is_running is False
+    else:
+        assert node.run("podman container exists ollama").rc == 1
+        assert node.run("podman volume exists ollama").rc == 0  # the user's models stay
+
+
+def hosts_of_kind_group(group):
+    ephemeral = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+    inventory = yaml.safe_load((ephemeral / "inventory" / "molecule_inventory.yml").read_text())
+    return list(inventory["all"]["children"].get(group, {}).get("hosts", {}))
