@@ -61,7 +61,7 @@ def test_container_host_is_refused_before_any_change(podman_host):
     assert check["failed"] is True, check
     assert check["unchanged"] is True, check
     assert "container" in check["msg"] and '"ollama"' in check["msg"], check["msg"]
-    assert "not available in this collection yet" in check["msg"]
+    assert "aisec.ollama.container" in check["msg"]
 
 
 def test_fresh_host_with_custom_models_dir_runs_sandboxed(podman_host):
