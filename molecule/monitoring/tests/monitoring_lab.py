@@ -3,6 +3,7 @@ clients to a target's proxy, the alerts in a target's journal, and the secrets g
 
 import base64
 import json
+import os
 import shlex
 import time
 from pathlib import Path
@@ -51,6 +52,11 @@ def attack(who, target, count, method, path, headers, body=""):
     run = who.run(shlex.join(["python3", "-c", *args]))
     assert run.rc == 0, run.stderr
     return dict(json.loads(run.stdout), at=time.monotonic())
+
+
+def record(name, result):
+    """Keep a measured ban in the scenario's ephemeral folder (NAME.json), for the closing figures."""
+    Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/tmp"), f"{name}.json").write_text(json.dumps(result))
 
 
 def wrong_passwords(who, target):

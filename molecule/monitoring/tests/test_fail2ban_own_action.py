@@ -17,6 +17,7 @@ from monitoring_lab import (
     alerts,
     assert_no_secret_on_host,
     attack,
+    record,
     with_key,
     wrong_passwords,
 )
@@ -48,6 +49,7 @@ def collector():
 @pytest.fixture(scope="module")
 def auth_ban(client):
     result = wrong_passwords(client, TARGET)
+    record("ban_delay_nofw", result)
     print(f"own action: ban delay after failure number {LAB['monitoring_auth_failures']}: {result['delay']} s")
     return result
 
@@ -57,6 +59,7 @@ def flood_ban(collector):
     """One inference request more than monitoring_requests_per_minute, from the collector."""
     count = LAB["monitoring_requests_per_minute"] + 1
     result = attack(collector, TARGET, count, "POST", "/api/generate", {"Authorization": "Bearer " + KEY}, GENERATE)
+    record("flood_ban_delay_nofw", result)
     print(f"own action: flood ban delay after request number {count}: {result['delay']} s")
     return result
 

@@ -27,6 +27,7 @@ from monitoring_lab import (
     alerts,
     assert_no_secret_on_host,
     curl,
+    record,
     wait_for,
     with_key,
     wrong_passwords,
@@ -120,8 +121,7 @@ def test_burst_above_the_per_minute_threshold_raises_the_alert(target, client):
 def ban(client):
     """Client 1 sends N wrong passwords; returns the measured delay and when the ban started."""
     result = wrong_passwords(client, TARGET)
-    record = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/tmp"), "ban_delay.json")
-    record.write_text(json.dumps(result))
+    record("ban_delay", result)
     print(f"ban delay after failure number {LAB['monitoring_auth_failures']}: {result['delay']} s")
     return result
 
