@@ -62,6 +62,7 @@ run_scenario() {
 }
 export -f run_scenario
 printf '\n\033[1m=== molecule: %s scenarios in %s lanes ===\033[0m\n' "${#scenarios[@]}" "$lanes"
+# shellcheck disable=SC2016 # $1 is expanded by the inner bash, not here
 printf '%s\n' "${scenarios[@]}" | xargs -P "$lanes" -I{} bash -c 'run_scenario "$1"' _ {}
 for scenario in "${scenarios[@]}"; do
   result=$(cat ".cache/test-logs/$scenario.result" 2>/dev/null || echo "FAIL  molecule $scenario (no result)")

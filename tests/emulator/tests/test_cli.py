@@ -69,7 +69,7 @@ def test_list_prints_the_models_table_like_the_go_client(emu):
     lines = r.stdout.splitlines()
     assert r.returncode == 0 and r.stderr == ""
     assert lines[0].split() == ["NAME", "ID", "SIZE", "MODIFIED"]
-    name, model_id, *_ = lines[1].split()
+    name, model_id = lines[1].split()[:2]
     assert name == "emu-tiny:latest" and len(model_id) == 12
     assert lines[1].endswith(" ago    ")
 
