@@ -147,10 +147,7 @@ def test_second_client_and_the_management_path_keep_working(ban, client2):
 
 def test_report_shows_counts_per_rule_and_the_current_ban(ban, client):
     inventory = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "inventory")
-    # stdout is parsed as JSON: no other callback (profile_tasks, timer) may write there.
-    env = dict(
-        os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACKS_ENABLED="", ANSIBLE_NOCOLOR="true"
-    )
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_NOCOLOR="true")
     run = subprocess.run(
         [
             str(Path(sys.executable).parent / "ansible-playbook"),
