@@ -33,6 +33,10 @@ def hosts_of_kind(kind):
     return [name for name, hostvars in hosts.items() if hostvars.get("lab_kind") == kind]
 
 
+def hosts_in_group(group):
+    return list(_inventory()["all"]["children"].get(group, {}).get("hosts", {}))
+
+
 def host(name):
     return testinfra.get_host(f"podman://{name}")
 
@@ -70,14 +74,19 @@ class Outsider:
         return response.status, json.loads(response.body) if response.body else None
 
 
-def fixture_model_names():
-    """Model names as Ollama lists them, derived from the shipped fixture store."""
-    names = []
+def fixture_manifests():
+    """Model name as Ollama lists it -> its manifest file, from the shipped fixture store."""
+    manifests = {}
     for tag_file in sorted((FIXTURE_MODELS / "manifests").glob("*/*/*/*")):
         registry, namespace, model, tag = tag_file.relative_to(FIXTURE_MODELS / "manifests").parts
         prefix = "" if (registry, namespace) == ("registry.ollama.ai", "library") else f"{registry}/{namespace}/"
-        names.append(f"{prefix}{model}:{tag}")
-    return names
+        manifests[f"{prefix}{model}:{tag}"] = tag_file
+    return manifests
+
+
+def fixture_model_names():
+    """Model names as Ollama lists them, derived from the shipped fixture store."""
+    return list(fixture_manifests())
 
 
 @pytest.fixture(scope="session")

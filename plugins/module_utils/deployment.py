@@ -13,6 +13,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.aisec.ollama.plugins.module_utils import systemd_dropin
+
 OLLAMA_PORT = 11434
 # Label the container role puts on its containers: the slot name.
 SLOT_LABEL = 'aisec.ollama.slot'
@@ -28,34 +30,17 @@ def parse_systemctl_show(text):
         if sep:
             props[key] = value
     env = {}
-    for item in _split_environment(props.get('Environment', '')):
+    try:
+        # systemctl show prints the Environment= entries with systemd's own quoting.
+        items = systemd_dropin.split_words(props.get('Environment', ''))
+    except systemd_dropin.ParseError:
+        items = []
+    for item in items:
         name, sep, value = item.partition('=')
         if sep:
             env[name] = value
     props['EnvironmentMap'] = env
     return props
-
-
-def _split_environment(value):
-    # systemctl show prints Environment= entries separated by spaces, quoting those with spaces.
-    out, current, quote = [], '', None
-    for char in value:
-        if quote:
-            if char == quote:
-                quote = None
-            else:
-                current += char
-        elif char in '"\'':
-            quote = char
-        elif char == ' ':
-            if current:
-                out.append(current)
-            current = ''
-        else:
-            current += char
-    if current:
-        out.append(current)
-    return out
 
 
 def native_service(props):

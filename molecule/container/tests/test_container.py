@@ -2,14 +2,13 @@
 
 import hashlib
 import json
-import os
 import shlex
 import tarfile
 from pathlib import Path
 
 import pytest
 import yaml
-from lab_hosts import FIXTURE_MODELS, host, hosts_of_kind
+from lab_hosts import fixture_manifests, host, hosts_in_group, hosts_of_kind
 
 LAB = yaml.safe_load((Path(__file__).resolve().parents[1] / "group_vars" / "all.yml").read_text())
 TARGETS = hosts_of_kind("target-podman")
@@ -17,11 +16,7 @@ TARGETS = hosts_of_kind("target-podman")
 
 def fixture_digests():
     """name -> digest as /api/tags shows it: the sha256 of each manifest file (reference/ollama.md)."""
-    out = {}
-    for tag_file in sorted((FIXTURE_MODELS / "manifests").glob("*/*/*/*")):
-        _registry, _namespace, model, tag = tag_file.relative_to(FIXTURE_MODELS / "manifests").parts
-        out[f"{model}:{tag}"] = hashlib.sha256(tag_file.read_bytes()).hexdigest()
-    return out
+    return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in fixture_manifests().items()}
 
 
 @pytest.fixture(scope="module", params=TARGETS)
@@ -129,15 +124,10 @@ def test_same_models_with_same_digests_through_the_proxy(outsider, name):
 
 
 def test_old_deployment_is_gone_or_disabled(node, name):
-    if name in hosts_of_kind_group("ollama_native"):
+    if name in hosts_in_group("ollama_native"):
         assert node.service("ollama").is_enabled is False
         assert node.service("ollama").is_running is False
     else:
         assert node.run("podman container exists ollama").rc == 1
         assert node.run("podman volume exists ollama").rc == 0  # the user's models stay
 
-
-def hosts_of_kind_group(group):
-    ephemeral = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-    inventory = yaml.safe_load((ephemeral / "inventory" / "molecule_inventory.yml").read_text())
-    return list(inventory["all"]["children"].get(group, {}).get("hosts", {}))

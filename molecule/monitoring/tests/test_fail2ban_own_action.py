@@ -32,21 +32,6 @@ def target():
 
 
 @pytest.fixture(scope="module")
-def client():
-    return host("monitoring-client")
-
-
-@pytest.fixture(scope="module")
-def client2():
-    return host("monitoring-client2")
-
-
-@pytest.fixture(scope="module")
-def collector():
-    return host("monitoring-collector")
-
-
-@pytest.fixture(scope="module")
 def auth_ban(client):
     result = wrong_passwords(client, TARGET)
     record("ban_delay_nofw", result)

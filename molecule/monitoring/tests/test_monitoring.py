@@ -47,21 +47,6 @@ def target():
     return host(TARGET)
 
 
-@pytest.fixture(scope="module")
-def client():
-    return host("monitoring-client")
-
-
-@pytest.fixture(scope="module")
-def client2():
-    return host("monitoring-client2")
-
-
-@pytest.fixture(scope="module")
-def collector():
-    return host("monitoring-collector")
-
-
 def webhook(collector):
     out = collector.run("cat /tmp/webhook.jsonl 2>/dev/null").stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
