@@ -130,4 +130,3 @@ def test_old_deployment_is_gone_or_disabled(node, name):
     else:
         assert node.run("podman container exists ollama").rc == 1
         assert node.run("podman volume exists ollama").rc == 0  # the user's models stay
-
