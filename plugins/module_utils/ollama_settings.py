@@ -442,11 +442,15 @@ def has_secret(settings: Dict[str, str]) -> bool:
     return any(redact(k, v) != v for k, v in settings.items())
 
 
-def insecure_findings(settings: Dict[str, str]) -> List[str]:
-    """What an outsider could use: open bind, open CORS, request logging, cloud access."""
+def insecure_findings(settings: Dict[str, str], own_network_namespace: bool = False) -> List[str]:
+    """What an outsider could use: open bind, open CORS, request logging, cloud access.
+
+    With own_network_namespace (a container's settings), OLLAMA_HOST binds inside the container's
+    namespace and the published ports decide who reaches it, so its bind is not a finding here.
+    """
     found = []
     host = settings.get('OLLAMA_HOST')
-    if host is not None:
+    if host is not None and not own_network_namespace:
         parsed = parse_ollama_host(host)
         if not is_loopback_bind(parsed):
             found.append('OLLAMA_HOST=%s binds %s, not a loopback address: the API (no authentication) '

@@ -97,6 +97,17 @@ options:
     type: str
     choices: [fail, warn, takeover]
     default: fail
+  network_namespace:
+    description:
+      - Where Ollama binds C(OLLAMA_HOST).
+      - V(host) (default) - in the host's network namespace, so a non-loopback bind is reported as
+        insecure.
+      - V(container) - in a container's own namespace (an O(format=env) file for C(--env-file)):
+        Ollama must bind 0.0.0.0 there to be reachable through the published port, and the publish
+        decides who reaches it, so the bind is not reported. The other findings still are.
+    type: str
+    choices: [host, container]
+    default: host
   guarded:
     description:
       - Security-relevant variables checked in every place the unit can get them from (the unit
@@ -361,6 +372,7 @@ def main():
             strict=dict(type='bool', default=False),
             conflicts=dict(type='str', choices=['fail', 'warn', 'takeover'], default='fail'),
             guarded=dict(type='list', elements='str', default=list(osets.GUARDED)),
+            network_namespace=dict(type='str', choices=['host', 'container'], default='host'),
             mode=dict(type='raw'),
         ),
         supports_check_mode=True,
@@ -419,7 +431,8 @@ def main():
     result['restart_required'] = current != desired or bool(conflicts and p['conflicts'] == 'takeover')
     result['settings'] = _redacted(desired)
     result['previous'] = _redacted(current)
-    result['insecure'] = [] if remove_file else osets.insecure_findings(desired)
+    result['insecure'] = [] if remove_file else osets.insecure_findings(
+        desired, own_network_namespace=p['network_namespace'] == 'container')
     for finding in result['insecure']:
         module.warn(finding)
 

@@ -88,6 +88,17 @@ def test_env_format_for_containers(run, tmp_path):
     assert not run(dict(path=str(path), format='env', settings=wanted))['changed']
 
 
+def test_container_namespace_bind_is_not_reported_but_the_rest_is(run, tmp_path):
+    # Inside a container Ollama must bind 0.0.0.0; the publish (127.0.0.1:port) decides the reach.
+    path = tmp_path / 'ollama.env'
+    wanted = {'OLLAMA_HOST': '0.0.0.0:11434', 'OLLAMA_ORIGINS': '*'}
+    result = run(dict(path=str(path), format='env', network_namespace='container', settings=wanted))
+    assert not any('OLLAMA_HOST' in finding for finding in result['insecure'])
+    assert any('OLLAMA_ORIGINS' in finding for finding in result['insecure'])
+    assert any('OLLAMA_NO_CLOUD' in finding for finding in result['insecure'])
+    assert not any('not a loopback' in w for w in result.get('warnings', []))
+
+
 def test_invalid_host_fails_before_any_change(run, unit_dir):
     path = unit_dir / 'aisec.conf'
     path.write_text('[Service]\nEnvironment="OLLAMA_HOST=127.0.0.1"\n')
