@@ -3,6 +3,7 @@
 
     python3 tests/emulator/package.py --out DIR
     python3 tests/emulator/package.py --zipapp PATH   # only the single-file executable
+    python3 tests/emulator/package.py --out DIR --version 0.33.0   # a release claiming another version
 
 The archive holds bin/ollama (a zipapp with shebang ``/usr/bin/env python3``,
 mode 0755) and an empty lib/ollama/, as the real tarball does. Output is
@@ -16,6 +17,7 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import sys
 import tarfile
 import zipfile
@@ -28,7 +30,18 @@ TAR_MTIME = 0
 MAIN = b"import sys\n\nfrom ollama_emulator.cli import main\n\nsys.exit(main(sys.argv[1:]))\n"
 
 
-def zipapp_bytes() -> bytes:
+def _with_version(arc: str, data: bytes, version: str | None) -> bytes:
+    """The package's __init__.py with DEFAULT_VERSION set to version (an upgrade's "next" release)."""
+    if version is None or arc != "ollama_emulator/__init__.py":
+        return data
+    text = data.decode("utf-8")
+    pattern = re.compile(r'^DEFAULT_VERSION = "[^"]*"$', re.MULTILINE)
+    if not pattern.search(text):
+        raise SystemExit("package.py: DEFAULT_VERSION not found in ollama_emulator/__init__.py")
+    return pattern.sub(f'DEFAULT_VERSION = "{version}"', text).encode("utf-8")
+
+
+def zipapp_bytes(version: str | None = None) -> bytes:
     """A zipapp built with fixed metadata (python -m zipapp embeds file mtimes)."""
     files: list[tuple[str, bytes]] = [("__main__.py", MAIN)]
     for root, dirs, names in os.walk(PACKAGE):
@@ -38,7 +51,7 @@ def zipapp_bytes() -> bytes:
                 path = os.path.join(root, name)
                 arc = os.path.relpath(path, HERE).replace(os.sep, "/")
                 with open(path, "rb") as fh:
-                    files.append((arc, fh.read()))
+                    files.append((arc, _with_version(arc, fh.read(), version)))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for arc, data in sorted(files):
@@ -49,9 +62,9 @@ def zipapp_bytes() -> bytes:
     return b"#!/usr/bin/env python3\n" + buf.getvalue()
 
 
-def write_zipapp(path: str) -> None:
+def write_zipapp(path: str, version: str | None = None) -> None:
     with open(path, "wb") as fh:
-        fh.write(zipapp_bytes())
+        fh.write(zipapp_bytes(version))
     os.chmod(path, 0o755)  # noqa: S103 - an executable must be executable
 
 
@@ -66,8 +79,8 @@ def _tarinfo(name: str, kind: bytes, mode: int, size: int = 0) -> tarfile.TarInf
     return ti
 
 
-def tgz_bytes() -> bytes:
-    app = zipapp_bytes()
+def tgz_bytes(version: str | None = None) -> bytes:
+    app = zipapp_bytes(version)
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
         tar.addfile(_tarinfo("bin", tarfile.DIRTYPE, 0o755))
@@ -80,9 +93,9 @@ def tgz_bytes() -> bytes:
     return out.getvalue()
 
 
-def build(out_dir: str) -> str:
+def build(out_dir: str, version: str | None = None) -> str:
     os.makedirs(out_dir, exist_ok=True)
-    data = tgz_bytes()
+    data = tgz_bytes(version)
     with open(os.path.join(out_dir, ARCHIVE), "wb") as fh:
         fh.write(data)
     digest = hashlib.sha256(data).hexdigest()
@@ -96,12 +109,15 @@ def main() -> int:
     group = ap.add_mutually_exclusive_group(required=True)
     group.add_argument("--out", help="directory for the .tgz and sha256sum.txt")
     group.add_argument("--zipapp", help="write only the executable zipapp to this path")
+    ap.add_argument("--version", help="the version the release reports (default: the emulator's own)")
     args = ap.parse_args()
+    if args.version is not None and not re.fullmatch(r"\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?", args.version):
+        ap.error(f"--version {args.version!r}: give a release version such as 0.33.0")
     if args.zipapp:
-        write_zipapp(args.zipapp)
+        write_zipapp(args.zipapp, args.version)
         print(args.zipapp)
     else:
-        print(f"{build(args.out)}  ./{ARCHIVE}")
+        print(f"{build(args.out, args.version)}  ./{ARCHIVE}")
     return 0
 
 

@@ -9,13 +9,14 @@ import subprocess
 import sys
 import tarfile
 
+import pytest
 from harness import EMU_DIR, free_port
 
 PACKAGE = EMU_DIR / "package.py"
 
 
-def build(out):
-    subprocess.run([sys.executable, str(PACKAGE), "--out", str(out)], check=True, capture_output=True)
+def build(out, *extra):
+    subprocess.run([sys.executable, str(PACKAGE), "--out", str(out), *extra], check=True, capture_output=True)
     return out / "ollama-linux-amd64.tgz"
 
 
@@ -39,8 +40,9 @@ def test_archive_is_laid_out_like_the_release(tmp_path):
         assert tar.extractfile("bin/ollama").read().startswith(b"#!/usr/bin/env python3\n")
 
 
-def test_packaged_binary_runs_version_and_serve(tmp_path):
-    with tarfile.open(build(tmp_path / "dist")) as tar:
+@pytest.mark.parametrize(("extra", "version"), [((), "0.32.15"), (("--version", "0.33.0"), "0.33.0")])
+def test_packaged_binary_runs_version_and_serve(tmp_path, extra, version):
+    with tarfile.open(build(tmp_path / "dist", *extra)) as tar:
         tar.extractall(tmp_path / "root", filter="tar")
     binary = tmp_path / "root" / "bin" / "ollama"
     assert os.stat(binary).st_mode & stat.S_IXUSR
@@ -55,7 +57,14 @@ def test_packaged_binary_runs_version_and_serve(tmp_path):
             r = subprocess.run([str(binary), "--version"], env=env, capture_output=True, text=True, check=False)
             if r.stdout.startswith("ollama version is"):
                 break
-        assert r.stdout == "ollama version is 0.32.15\n"
+        assert r.stdout == f"ollama version is {version}\n"
     finally:
         proc.terminate()
         proc.wait(5)
+
+
+def test_a_version_that_is_not_a_release_is_refused(tmp_path):
+    r = subprocess.run([sys.executable, str(PACKAGE), "--out", str(tmp_path), "--version", "latest"],
+                       capture_output=True, text=True, check=False)
+    assert r.returncode == 2 and "0.33.0" in r.stderr
+    assert not (tmp_path / "ollama-linux-amd64.tgz").exists()
