@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make test: every check, in order, then one summary. A failing step does not stop
-# the later ones (so one run shows everything that is wrong); the exit code is
-# non-zero if any step failed.
+# make test: every check and every molecule scenario, then one summary. A failing job does not
+# stop the others (so one run shows everything that is wrong); the exit code is non-zero if any
+# job failed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -25,6 +25,50 @@ step() {
 # make test-all (AISEC_TEST_ALL=1): also every scenario again on Debian 13 targets (below).
 test_all=${AISEC_TEST_ALL:-0}
 
+# Every check and every molecule scenario is a job; jobs run in lanes at once (AISEC_TEST_LANES,
+# default 3). A scenario spends most of its time waiting on podman exec and systemd, the checks
+# (sanity, unit tests) on the CPU, so the checks share the lanes with the scenarios instead of
+# running before them. Longest first, so the lanes end together; each job's output goes to
+# .cache/test-logs/<job>.log and is printed when the job ends. AISEC_TEST_JOBS="lint exposed"
+# runs only the jobs named (lint, sanity, build-check, units, units-py313, or a scenario's name).
+lanes=${AISEC_TEST_LANES:-3}
+checks=(lint sanity build-check units units-py313)
+# job_name JOB / job_run JOB: what the summary calls a job, and the job itself.
+job_name() {
+  case $1 in
+    lint) echo "ruff + ansible-lint" ;;
+    sanity) echo "ansible-test sanity" ;;
+    build-check) echo "collection build" ;;
+    units) echo "unit tests (pytest)" ;;
+    units-py313) echo "unit tests (Python 3.13)" ;;
+    *) echo "molecule $1" ;;
+  esac
+}
+job_run() {
+  case $1 in
+    lint | sanity | build-check | units | units-py313) "scripts/$1.sh" ;;
+    *) scripts/molecule.sh test "$1" ;;
+  esac
+}
+job_order=(container firewall units harden monitoring sanity proxy server lint units-py313
+  firewall-backends harden-debian13 audit build-check demo exposed)
+jobs=()
+for job in "${job_order[@]}"; do
+  [[ " ${checks[*]} " == *" $job "* || -f molecule/$job/molecule.yml ]] && jobs+=("$job")
+done
+for scenario_dir in molecule/*/; do
+  scenario=$(basename "$scenario_dir")
+  [[ -f $scenario_dir/molecule.yml && " ${jobs[*]} " != *" $scenario "* ]] && jobs+=("$scenario")
+done
+if [[ -n ${AISEC_TEST_JOBS:-} ]]; then
+  wanted=()
+  for job in ${AISEC_TEST_JOBS}; do
+    [[ " ${jobs[*]} " == *" $job "* ]] || { echo "AISEC_TEST_JOBS: no such job: $job (jobs: ${jobs[*]})" >&2; exit 2; }
+    wanted+=("$job")
+  done
+  jobs=("${wanted[@]}")
+fi
+
 # Setup and images are prerequisites: without them nothing else can run.
 scripts/setup.sh || { echo "setup failed"; exit 1; }
 tests/images/build.sh || { echo "image build failed"; exit 1; }
@@ -33,39 +77,21 @@ if [[ $test_all == 1 ]]; then tests/images/build.sh debian13-variants || { echo 
 # package would otherwise show up as dozens of unrelated molecule failures.
 scripts/lab-check.sh || { echo "lab self-check failed (see above)"; exit 1; }
 
-step "ruff + ansible-lint" scripts/lint.sh
-step "ansible-test sanity" scripts/sanity.sh
-step "collection build" scripts/build-check.sh
-step "unit tests (pytest)" scripts/units.sh
-step "unit tests (Python 3.13)" scripts/units-py313.sh
-# Molecule scenarios in two lanes at once (each scenario has its own containers and network):
-# most of a scenario's time is spent waiting on podman exec and systemd, so two lanes on two
-# cores take about 0.6 of one. Longest first, so the lanes end together; each lane's output goes
-# to .cache/test-logs/<scenario>.log and is printed when the scenario ends.
-lanes=${AISEC_TEST_LANES:-2}
-scenario_order=(firewall container harden monitoring proxy server audit firewall-backends harden-debian13 demo exposed)
-scenarios=()
-for scenario in "${scenario_order[@]}"; do [[ -f molecule/$scenario/molecule.yml ]] && scenarios+=("$scenario"); done
-for scenario_dir in molecule/*/; do
-  scenario=$(basename "$scenario_dir")
-  [[ -f $scenario_dir/molecule.yml && " ${scenarios[*]} " != *" $scenario "* ]] && scenarios+=("$scenario")
-done
 mkdir -p .cache/test-logs
 rm -f .cache/test-logs/*.result
-run_scenario() {
-  local scenario=$1 start=$SECONDS log=.cache/test-logs/$1.log
-  local status=FAIL
-  if scripts/molecule.sh test "$scenario" >"$log" 2>&1; then status=PASS; fi
-  printf '%s  %-28s %ss\n' "$status" "molecule $scenario" "$((SECONDS - start))" >".cache/test-logs/$scenario.result"
-  printf '\n\033[1m=== molecule %s (%s, %ss) ===\033[0m\n' "$scenario" "$status" "$((SECONDS - start))"
+run_job() {
+  local job=$1 start=$SECONDS log=.cache/test-logs/$1.log status=FAIL
+  if job_run "$job" >"$log" 2>&1; then status=PASS; fi
+  printf '%s  %-28s %ss\n' "$status" "$(job_name "$job")" "$((SECONDS - start))" >".cache/test-logs/$job.result"
+  printf '\n\033[1m=== %s (%s, %ss) ===\033[0m\n' "$(job_name "$job")" "$status" "$((SECONDS - start))"
   cat "$log"
 }
-export -f run_scenario
-printf '\n\033[1m=== molecule: %s scenarios in %s lanes ===\033[0m\n' "${#scenarios[@]}" "$lanes"
+export -f run_job job_name job_run
+printf '\n\033[1m=== %s jobs in %s lanes ===\033[0m\n' "${#jobs[@]}" "$lanes"
 # shellcheck disable=SC2016 # $1 is expanded by the inner bash, not here
-printf '%s\n' "${scenarios[@]}" | xargs -P "$lanes" -I{} bash -c 'run_scenario "$1"' _ {}
-for scenario in "${scenarios[@]}"; do
-  result=$(cat ".cache/test-logs/$scenario.result" 2>/dev/null || echo "FAIL  molecule $scenario (no result)")
+printf '%s\n' "${jobs[@]}" | xargs -P "$lanes" -I{} bash -c 'run_job "$1"' _ {}
+for job in "${jobs[@]}"; do
+  result=$(cat ".cache/test-logs/$job.result" 2>/dev/null || echo "FAIL  $(job_name "$job") (no result)")
   results+=("$result")
   if [[ $result == PASS* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
