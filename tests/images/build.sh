@@ -11,7 +11,7 @@
 #                                    python313 (Debian 13's Python with the unit tests' requirements)
 #                                    debian13-variants (target-packages, -ufw, -firewalld, -podman on
 #                                    Debian 13, for make test-all; not built by default)
-#                                    target-docker (Debian's docker.io; not built by default)
+#                                    target-docker (Debian's docker.io, molecule/container's Docker host)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -149,8 +149,8 @@ build_ollama_emulator() {
 
 main() {
   local wanted=("$@")
-  ((${#wanted[@]})) || wanted=(target client target-podman target-packages target-ufw target-firewalld ollama-emulator
-    ollama-emulator-next target-debian13 python313)
+  ((${#wanted[@]})) || wanted=(target client target-podman target-packages target-ufw target-firewalld target-docker
+    ollama-emulator ollama-emulator-next target-debian13 python313)
   build_base
   for name in "${wanted[@]}"; do
     case $name in
