@@ -26,6 +26,20 @@ export PATH="$project/.venv/bin:$PATH"
 export ANSIBLE_FORCE_COLOR=${ANSIBLE_FORCE_COLOR:-false}
 export ANSIBLE_PIPELINING=true
 
+state=.cache/demo
+mkdir -p "$state"
+credentials=$state/credentials.yml
+inventory=molecule/demo/inventory
+report=/var/tmp/aisec-demo-report   # on demo-client, where the audit probes from
+playbook() { ansible-playbook -i "$inventory" -e "@$credentials" "$@"; }
+
+# AISEC_DEMO_AGAIN=1: only steps 5 and 6, on the lab and inventory the last make demo left (after
+# you changed something on a host, say).
+if [[ ${AISEC_DEMO_AGAIN:-} == 1 ]]; then
+  [[ -f $inventory/lab.yml && -f $credentials ]] || { echo "AISEC_DEMO_AGAIN=1: run make demo first" >&2; exit 2; }
+  hosts=$(ansible-inventory -i "$inventory" --list \
+    | python3 -c 'import json,sys; print(",".join(json.load(sys.stdin).get("ollama_exposed", {}).get("hosts", [])))')
+else
 step "1. The lab: demo-native, demo-docker (exposed), demo-client (the outsider)"
 scripts/molecule.sh destroy demo >/dev/null
 scripts/molecule.sh create demo
@@ -50,9 +64,6 @@ fi
 
 step "2. Discovery: aisec.ollama.ollama_discovery over the lab network"
 # Demo credentials: generated once, never committed (.cache is ignored), mode 0600.
-state=.cache/demo
-mkdir -p "$state"
-credentials=$state/credentials.yml
 if [[ ! -s $credentials ]]; then
   (umask 077 && python3 - >"$credentials" <<'EOT'
 import secrets
@@ -62,7 +73,6 @@ print("demo_api_key: %s" % secrets.token_hex(24))
 EOT
   )
 fi
-inventory=molecule/demo/inventory
 read -r lab_cidr lab_gateway < <(podman network inspect aisec-demo --format '{{range .Subnets}}{{.Subnet}} {{.Gateway}}{{end}}')
 address_of() { podman inspect "$1" --format '{{(index .NetworkSettings.Networks "aisec-demo").IPAddress}}'; }
 client_address=$(address_of demo-client)
@@ -119,8 +129,6 @@ fi
 # The same hosts from here on, whatever a later discovery calls them.
 hosts=$(IFS=,; echo "${exposed[*]}")
 
-playbook() { ansible-playbook -i "$inventory" -e "@$credentials" "$@"; }
-report=/var/tmp/aisec-demo-report   # on demo-client, where the audit probes from
 podman exec demo-client mkdir -p "$report/before" "$report/after"
 
 step "3. Audit (before), from demo-client"
@@ -131,6 +139,7 @@ playbook playbooks/audit.yml -e audit_hosts="$hosts" -e "audit_report_dir=$repor
 step "4. Harden the discovered hosts: playbooks/harden.yml -e harden_hosts=$hosts"
 playbook playbooks/harden.yml -e harden_hosts="$hosts"
 playbook molecule/demo/trust_proxies.yml -e demo_hardened="$hosts"
+fi
 
 step "5. Audit (after), compared with the first report"
 # A new sweep, without the cache: what an outsider on the lab network finds now (step 6 shows it).
