@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """make demo's before/after summary, from the second audit's fleet report (ollama-audit-fleet.json,
 written with audit_previous_report = the first audit's) and a new discovery sweep of the lab network
 (ansible-inventory --list). Exit 0 only when every host of the first audit is hardened in the second
