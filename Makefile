@@ -6,7 +6,7 @@ SCENARIO ?=
 .PHONY: help setup images test test-all test-clients lint sanity units build-check molecule demo clean
 
 help:
-	@echo "make demo                    a lab of exposed Ollama servers and what an outsider reaches"
+	@echo "make demo                    a lab of exposed Ollama servers: discover, audit, harden, audit again (~6-11 min)"
 	@echo "make test                    every check: ruff, ansible-lint, sanity, unit tests, molecule"
 	@echo "make test-all                make test, then every molecule scenario again on Debian 13 targets"
 	@echo "make molecule SCENARIO=NAME  one molecule scenario (molecule/NAME)"

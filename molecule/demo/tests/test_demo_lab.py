@@ -1,9 +1,10 @@
 """The demo lab shows two exposed servers, and the outsider's probe says so."""
 
 import json
+import subprocess
 
 import pytest
-from lab_hosts import fixture_model_names, hosts_of_kind
+from lab_hosts import PROJECT_DIR, fixture_model_names, hosts_of_kind
 
 # Probes whose reachability proves the whole unauthenticated API is open.
 MUST_BE_OPEN = {"banner", "version", "list models", "running models", "generate", "delete model", "pull model"}
@@ -74,3 +75,30 @@ def test_probe_says_when_a_name_does_not_resolve(outsider):
     assert run.rc == 3
     assert "UNRESOLVED" in run.stdout and "closed" not in run.stdout.replace("what is closed here", "")
     assert "could not examine" in run.stderr
+
+
+def test_discovery_from_the_lab_network_finds_both_servers_exposed(tmp_path):
+    # make demo's step 2: the inventory plugin sweeps the lab network from the controller (podman's
+    # bridge gateway, excluded), as scripts/demo.sh writes its source.
+    network = json.loads(subprocess.check_output(["podman", "network", "inspect", "aisec-demo"]))[0]
+    subnet = (network.get("subnets") or network["plugins"][0]["ipam"]["ranges"][0])[0]
+    source = tmp_path / "lab.ollama_discovery.yml"
+    source.write_text(
+        "plugin: aisec.ollama.ollama_discovery\n"
+        f"networks: [{subnet['subnet']}]\nexclude: [{subnet['gateway']}]\nports: [11434, 443]\ntimeout: 1.0\n"
+    )
+    listed = json.loads(subprocess.check_output(["ansible-inventory", "-i", str(source), "--list"], cwd=PROJECT_DIR))
+    addresses = {
+        name: json.loads(subprocess.check_output(["podman", "inspect", name]))[0]["NetworkSettings"]["Networks"][
+            "aisec-demo"
+        ]["IPAddress"]
+        for name in hosts_of_kind("target") + hosts_of_kind("target-podman")
+    }
+    assert sorted(listed["ollama_exposed"]["hosts"]) == sorted(addresses.values())
+    for address in addresses.values():
+        endpoints = listed["_meta"]["hostvars"][address]["ollama_discovery"]["endpoints"]
+        assert [(e["port"], _plain(e["verdict"])) for e in endpoints] == [(11434, "exposed")], endpoints
+
+
+def _plain(value):
+    return value.get("__ansible_unsafe", value) if isinstance(value, dict) else value
