@@ -43,7 +43,7 @@ step "unit tests (Python 3.13)" scripts/units-py313.sh
 # cores take about 0.6 of one. Longest first, so the lanes end together; each lane's output goes
 # to .cache/test-logs/<scenario>.log and is printed when the scenario ends.
 lanes=${AISEC_TEST_LANES:-2}
-scenario_order=(firewall container harden monitoring proxy server audit firewall-backends harden-debian13 demo exposed)
+scenario_order=(firewall container harden container-debian13 monitoring proxy server audit firewall-backends harden-debian13 demo exposed)
 scenarios=()
 for scenario in "${scenario_order[@]}"; do [[ -f molecule/$scenario/molecule.yml ]] && scenarios+=("$scenario"); done
 for scenario_dir in molecule/*/; do
@@ -69,7 +69,7 @@ for scenario in "${scenarios[@]}"; do
   results+=("$result")
   if [[ $result == PASS* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
-# Debian 13: make test runs molecule/harden-debian13 (above); make test-all every other scenario too.
+# Debian 13: make test runs molecule/harden-debian13 and container-debian13 (above); make test-all every other scenario too.
 if [[ $test_all == 1 ]]; then
   for scenario_dir in molecule/*/; do
     scenario=$(basename "$scenario_dir")
