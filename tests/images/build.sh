@@ -8,6 +8,7 @@
 #                                    target-ufw target-firewalld ollama-emulator
 #                                    ollama-emulator-next (the same emulator as version 0.33.0, for upgrades)
 #                                    target-debian13 (Debian 13 trixie: its own base and target)
+#                                    target-podman-debian13 (podman 5 with Quadlet on Debian 13)
 #                                    python313 (Debian 13's Python with the unit tests' requirements)
 #                                    debian13-variants (target-packages, -ufw, -firewalld, -podman on
 #                                    Debian 13, for make test-all; not built by default)
@@ -64,6 +65,12 @@ build_target() { build_image "$TARGET_IMAGE" "$here/target"; }
 build_target_debian13() {
   DEBIAN_SUITE=$DEBIAN13_SUITE BASE_IMAGE=$BASE13_IMAGE build_base
   BASE_IMAGE=$BASE13_IMAGE build_image "$TARGET13_IMAGE" "$here/target"
+}
+# The podman target on Debian 13 (podman 5, Quadlet) for molecule/container-debian13 (make test);
+# the same image debian13-variants builds (same inputs), so either reuses the other's.
+build_target_podman_debian13() {
+  build_target_debian13
+  BASE_IMAGE=$TARGET13_IMAGE build_image "localhost/aisec-target-podman$DEBIAN13_SUFFIX:latest" "$here/target-podman"
 }
 # The Debian 12 targets' directories built again on the Debian 13 target (make test-all).
 build_debian13_variants() {
@@ -150,7 +157,7 @@ build_ollama_emulator() {
 main() {
   local wanted=("$@")
   ((${#wanted[@]})) || wanted=(target client target-podman target-packages target-ufw target-firewalld target-docker
-    ollama-emulator ollama-emulator-next target-debian13 python313)
+    ollama-emulator ollama-emulator-next target-debian13 target-podman-debian13 python313)
   build_base
   for name in "${wanted[@]}"; do
     case $name in
@@ -162,6 +169,7 @@ main() {
       ollama-emulator) build_ollama_emulator "$EMULATOR_IMAGE" "$EMULATOR_VERSION" ollama-emulator ;;
       ollama-emulator-next) build_ollama_emulator "$EMULATOR_NEXT_IMAGE" "$EMULATOR_NEXT_VERSION" ollama-emulator-next ;;
       target-debian13) build_target_debian13 ;;
+      target-podman-debian13) build_target_podman_debian13 ;;
       python313) build_python313 ;;
       debian13-variants) build_debian13_variants ;;
       release) build_release ;;

@@ -143,12 +143,16 @@ def test_tested_platforms_pass_the_check_and_load_their_values():
     assert proc.returncode == 0, proc.stderr[-2000:]
     shown = next(t for t in out["plays"][0]["tasks"] if t["task"]["name"] == "Show the values each role loaded")
     assert set(shown["hosts"]) == {"debian-12", "debian-13"}
+    # The container role's unit flavour before podman is installed: Debian 12's podman 4.3 has no
+    # Quadlet, Debian 13's podman 5.4 has.
+    podman = {"debian-12": "4.3", "debian-13": "5.4"}
     for host, result in shown["hosts"].items():
         assert result["msg"] == {
             "server_os_unit_dir": "/etc/systemd/system",
             "proxy_os_nginx_group": "www-data",
             "proxy_os_sites_available_dir": "/etc/nginx/sites-available",
             "firewall_os_nft_binary": "/usr/sbin/nft",
+            "container_os_podman_version": podman[host],
         }, host
 
 
