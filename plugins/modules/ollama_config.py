@@ -102,7 +102,7 @@ options:
       - Where Ollama binds C(OLLAMA_HOST).
       - V(host) (default) - in the host's network namespace, so a non-loopback bind is reported as
         insecure.
-      - V(container) - in a container's own namespace (an O(format=env) file for C(--env-file)):
+      - V(container) - in a container's own namespace (an O(format=env) file for C(--env-file)).
         Ollama must bind 0.0.0.0 there to be reachable through the published port, and the publish
         decides who reaches it, so the bind is not reported. The other findings still are.
     type: str
