@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Row, report, with_ratios
-from lab import ROOT, podman
+from lab import ROOT, podman, run_venv_tool
 
 TARGET, CLIENT = "harden-target", "harden-client"
 NEXT_VERSION = "0.33.0"
@@ -49,13 +49,11 @@ RATES = {"proxy_rate_limits": {kind: {"rate": "100000r/m", "burst": 1000}
 
 def converge(extra_vars: dict) -> float:
     """`molecule converge harden` with extra vars; its duration in seconds."""
-    venv_bin = ROOT / ".venv" / "bin"
-    env = dict(os.environ, PATH=f"{venv_bin}:{os.environ['PATH']}", ANSIBLE_FORCE_COLOR="false")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(extra_vars, fh)
     start = time.monotonic()
-    result = subprocess.run([str(venv_bin / "molecule"), "converge", "-s", "harden", "--", "-e", f"@{fh.name}"],
-                            cwd=ROOT, env=env, check=False, capture_output=True, text=True)
+    result = run_venv_tool("molecule", "converge", "-s", "harden", "--", "-e", f"@{fh.name}",
+                           ANSIBLE_FORCE_COLOR="false")
     os.unlink(fh.name)
     if result.returncode:
         sys.exit(f"molecule converge harden failed:\n{result.stdout[-4000:]}")

@@ -20,16 +20,22 @@ def podman(*args: str) -> str:
     return result.stdout
 
 
+def run_venv_tool(tool: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run one of the venv's tools (ansible-playbook, molecule) from the project root, the venv first
+    on PATH (the tools call each other), with extra environment variables; output captured."""
+    venv_bin = ROOT / ".venv" / "bin"
+    full_env = dict(os.environ, PATH=f"{venv_bin}:{os.environ['PATH']}", **env)
+    return subprocess.run([str(venv_bin / tool), *args], cwd=ROOT, env=full_env, check=False,
+                          capture_output=True, text=True)
+
+
 def apply_playbook(target: str, playbook: str) -> None:
     """Run the playbook text against the lab container `target` (podman connection)."""
-    venv_bin = ROOT / ".venv" / "bin"
     with tempfile.TemporaryDirectory() as tmp:
         inventory = Path(tmp, "inventory.yml")
         inventory.write_text(f"all:\n  hosts:\n    {target}:\n      ansible_connection: containers.podman.podman\n")
         path = Path(tmp, "bench.yml")
         path.write_text(playbook)
-        env = dict(os.environ, PATH=f"{venv_bin}:{os.environ['PATH']}", ANSIBLE_PIPELINING="true")
-        result = subprocess.run([str(venv_bin / "ansible-playbook"), "-i", str(inventory), str(path)],
-                                cwd=ROOT, env=env, check=False, capture_output=True, text=True)
+        result = run_venv_tool("ansible-playbook", "-i", str(inventory), str(path), ANSIBLE_PIPELINING="true")
         if result.returncode:
             sys.exit(f"applying the benchmark settings failed:\n{result.stdout[-3000:]}")
