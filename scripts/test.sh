@@ -32,8 +32,8 @@ test_all=${AISEC_TEST_ALL:-0}
 # .cache/test-logs/<job>.log and is printed when the job ends. AISEC_TEST_JOBS="lint exposed"
 # runs only the jobs named (lint, sanity, build-check, units, units-py313, or a scenario's name).
 lanes=${AISEC_TEST_LANES:-3}
-checks=(lint sanity build-check units units-py313)
-# job_name JOB / job_run JOB: what the summary calls a job, and the job itself.
+# job_name JOB / job_run JOB: what the summary calls a job, and the job itself. The checks are the
+# jobs job_name knows by name; any other job is a molecule scenario.
 job_name() {
   case $1 in
     lint) echo "ruff + ansible-lint" ;;
@@ -44,17 +44,15 @@ job_name() {
     *) echo "molecule $1" ;;
   esac
 }
+is_check() { [[ $(job_name "$1") != "molecule $1" ]]; }
 job_run() {
-  case $1 in
-    lint | sanity | build-check | units | units-py313) "scripts/$1.sh" ;;
-    *) scripts/molecule.sh test "$1" ;;
-  esac
+  if is_check "$1"; then "scripts/$1.sh"; else scripts/molecule.sh test "$1"; fi
 }
 job_order=(container firewall units harden container-debian13 monitoring sanity proxy server lint
   units-py313 firewall-backends harden-debian13 audit build-check demo exposed)
 jobs=()
 for job in "${job_order[@]}"; do
-  [[ " ${checks[*]} " == *" $job "* || -f molecule/$job/molecule.yml ]] && jobs+=("$job")
+  if is_check "$job" || [[ -f molecule/$job/molecule.yml ]]; then jobs+=("$job"); fi
 done
 for scenario_dir in molecule/*/; do
   scenario=$(basename "$scenario_dir")
@@ -86,7 +84,7 @@ run_job() {
   printf '\n\033[1m=== %s (%s, %ss) ===\033[0m\n' "$(job_name "$job")" "$status" "$((SECONDS - start))"
   cat "$log"
 }
-export -f run_job job_name job_run
+export -f run_job job_name job_run is_check
 printf '\n\033[1m=== %s jobs in %s lanes ===\033[0m\n' "${#jobs[@]}" "$lanes"
 # shellcheck disable=SC2016 # $1 is expanded by the inner bash, not here
 printf '%s\n' "${jobs[@]}" | xargs -P "$lanes" -I{} bash -c 'run_job "$1"' _ {}
