@@ -48,7 +48,7 @@ is_check() { [[ $(job_name "$1") != "molecule $1" ]]; }
 job_run() {
   if is_check "$1"; then "scripts/$1.sh"; else scripts/molecule.sh test "$1"; fi
 }
-job_order=(container firewall units harden container-debian13 monitoring sanity proxy server lint
+job_order=(container firewall units harden fleet container-debian13 monitoring sanity proxy server lint
   units-py313 firewall-backends harden-debian13 audit build-check demo exposed)
 jobs=()
 for job in "${job_order[@]}"; do

@@ -55,12 +55,14 @@ class Outsider:
         self.name = name
         self.host = host(name)
 
-    def request(self, url, method="GET", body=None, headers=(), timeout=10):
+    def request(self, url, method="GET", body=None, headers=(), timeout=10, cacert=None):
         marker = "\n__AISEC_STATUS__"
         args = ["curl", "-sS", "-D", "/dev/stderr", "-o", "-", "-w", marker + "%{http_code}",
                 "-X", method, "--max-time", str(timeout)]
         for header in headers:
             args += ["-H", header]
+        if cacert:
+            args += ["--cacert", cacert]
         if body is not None:
             args += ["-H", "Content-Type: application/json", "--data-binary", body]
         result = self.host.run(shlex.join([*args, url]))
