@@ -146,6 +146,9 @@ def test_tested_platforms_pass_the_check_and_load_their_values():
     # The container role's unit flavour before podman is installed: Debian 12's podman 4.3 has no
     # Quadlet, Debian 13's podman 5.4 has.
     podman = {"debian-12": "4.3", "debian-13": "5.4"}
+    # The monitoring role's override of Debian's sshd jail: Debian 12's reads /var/log/auth.log (the
+    # role points it at the journal), Debian 13's reads the journal itself (vars/Debian-13.yml).
+    sshd_journal = {"debian-12": True, "debian-13": False}
     for host, result in shown["hosts"].items():
         assert result["msg"] == {
             "server_os_unit_dir": "/etc/systemd/system",
@@ -153,6 +156,8 @@ def test_tested_platforms_pass_the_check_and_load_their_values():
             "proxy_os_sites_available_dir": "/etc/nginx/sites-available",
             "firewall_os_nft_binary": "/usr/sbin/nft",
             "container_os_podman_version": podman[host],
+            "monitoring_os_fail2ban_sshd_journal": sshd_journal[host],
+            "monitoring_os_nginx_pid": "/run/nginx.pid",
         }, host
 
 

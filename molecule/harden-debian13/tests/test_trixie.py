@@ -2,7 +2,8 @@
 
 The roles' modules ran on this host's Python (3.13, no crypt module); the outsider's checks in
 ../harden/tests/test_harden.py prove the result (basic auth against hashes nginx checks with
-trixie's libxcrypt, the nftables ruleset, the sandboxed unit under systemd 257).
+trixie's libxcrypt, the nftables ruleset, the sandboxed unit under systemd 257); the monitoring
+layer's fail2ban 1.1 and Debian 13's own sshd jail are checked here.
 """
 
 import re
@@ -61,3 +62,29 @@ def test_python_3_13_clients_trust_the_proxys_internal_ca(target, target_name):
     )
     result = target.run(f"python3 -c {shlex.quote(script)}")
     assert result.rc == 0 and result.stdout.strip().startswith("TLSv1."), result.stderr
+
+
+def test_fail2ban_1_1_bans_into_the_firewalls_sets_on_python_3_13(target):
+    # The monitoring layer on trixie: fail2ban 1.1 (on Python 3.13, which dropped the asyncore and
+    # asynchat it uses) runs the role's auth jail with the action that fills the firewall role's
+    # ban sets, and the detection daemon runs on the same interpreter.
+    assert target.check_output("fail2ban-client --version").startswith("Fail2Ban v1.1")
+    assert target.service("fail2ban").is_running
+    actions = target.check_output("fail2ban-client get aisec-ollama-auth actions")
+    assert "aisec-ollama-nftset" in actions, actions
+    assert target.check_output("nft list set inet aisec_ollama banned_ipv4").startswith("table inet aisec_ollama")
+    assert target.service("aisec-ollama-monitor").is_running
+    main_pid = target.check_output("systemctl show aisec-ollama-monitor -p MainPID --value")
+    # /proc/PID/exe of another user's process needs CAP_SYS_PTRACE; its command line does not.
+    argv = target.check_output(f"tr '\\0' ' ' < /proc/{main_pid}/cmdline").split()
+    assert argv[0] == "/usr/bin/python3", argv
+    assert target.check_output("readlink -f /usr/bin/python3") == "/usr/bin/python3.13"
+
+
+def test_debians_own_sshd_jail_reads_the_journal_without_the_roles_override(target):
+    # Debian 13 packages the sshd jail with backend = systemd (Debian 12's read /var/log/auth.log,
+    # which the role redirected to the journal with its own file); trixie keeps no auth.log here.
+    assert not target.file("/etc/fail2ban/jail.d/aisec-ollama-sshd-journal.local").exists
+    assert "backend = systemd" in target.file("/etc/fail2ban/jail.d/defaults-debian.conf").content_string
+    assert not target.file("/var/log/auth.log").exists
+    assert "sshd" in target.check_output("fail2ban-client status")
