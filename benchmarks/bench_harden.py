@@ -8,14 +8,19 @@ runs twice over the podman connection with the fleet lab's inputs (molecule/flee
 native hosts only, monitoring off): the first run, then the re-run, which must change nothing
 (changed=0 in the recap on every host; otherwise the row is marked void).
 
-    .venv/bin/python benchmarks/run.py harden      # about 20 min on 2 busy cores
+    .venv/bin/python benchmarks/run.py harden      # 30-45 min on 2 busy cores
 
-Figures: seconds per run; ratios re-run / first run (goal <= 0.35) and 4 hosts / 1 host (goal
-<= 1.5). Every run has ansible.posix.profile_tasks on; the report adds the 1-host runs' top
-tasks, tasks per host from the recap, and the podman calls ("round trips") the 1-host re-run
-makes, counted from a separate -vvv re-run. Settings tried on re-runs: pipelining off (1 host)
-and forks 1 on 4 hosts (the default of 5 is >= every size here). Logs go to
-benchmarks/results/harden/. The lab is removed at the end (BENCH_HARDEN_KEEP=1 keeps it).
+Figures: seconds per run (one sample each: on a shared machine equal re-runs spread by +-30 %);
+ratios re-run / first run (goal <= 0.35) and 4 hosts / 1 host (goal <= 1.5). Every run has
+ansible.posix.profile_tasks on; the report adds the top tasks of each run, tasks per host from
+the recap, and the podman calls ("round trips") of the 1-host re-run, counted from a separate
+-vvv re-run. Settings tried on 1-host re-runs: pipelining off (the podman connection has no
+pipelining, has_pipelining = False, so ANSIBLE_PIPELINING is ignored and this row shows the
+run-to-run spread) and an absolute remote_tmp (saves the `echo ~` call before each module);
+BENCH_HARDEN_FORKS1=1 adds a 4-host re-run with forks 1 (the default of 5 is >= every size here).
+Logs and seconds go to benchmarks/results/harden/; BENCH_HARDEN_SIZES=2,4 replaces only those
+sizes' logs, BENCH_HARDEN_FROM_LOGS=1 reports from the logs without running anything. The lab is
+removed at the end (BENCH_HARDEN_KEEP=1 keeps it).
 """
 
 from __future__ import annotations
@@ -77,9 +82,9 @@ def write_inventory(targets: list[str], client_address: str) -> Path:
                          "children": {"ollama_native": {"hosts": hosts}, "ollama_servers": {"hosts": hosts},
                                       "clients": {"hosts": {CLIENT: {}}}}}}
     (WORK / "group_vars").mkdir(parents=True, exist_ok=True)
-    (WORK / "group_vars" / "all.yml").write_text(json.dumps(lab_vars(client_address), indent=2))
+    (WORK / "group_vars" / "all.yml").write_text(json.dumps(lab_vars(client_address), indent=2) + "\n")
     path = WORK / "inventory.yml"
-    path.write_text(json.dumps(inventory, indent=2))  # JSON is YAML
+    path.write_text(json.dumps(inventory, indent=2) + "\n")  # JSON is YAML
     return path
 
 
@@ -123,8 +128,9 @@ def fresh_lab(size: int, client_address: str) -> Path:
 def measure() -> None:
     """Every run, its log and seconds in WORK: per size a first run and a re-run on fresh hosts;
     on 1 host a re-run without pipelining and one with -vvv; forks 1 on 4 hosts if asked."""
-    for old in [*WORK.glob("*.log"), *WORK.glob("*.seconds")]:
-        old.unlink()
+    for size in SIZES:  # this run's sizes replace their earlier logs; other sizes' logs are kept
+        for old in [*WORK.glob(f"*-{size}.*"), *WORK.glob(f"*-{size}-*.*")]:
+            old.unlink()
     try:
         client_address = start_client(CLIENT, NETWORK)
         for size in SIZES:
@@ -134,6 +140,7 @@ def measure() -> None:
             if size == 1:
                 harden("rerun-1-nopipelining", inventory, ANSIBLE_PIPELINING="false")
                 harden("rerun-1-vvv", inventory, "-vvv")
+                harden("rerun-1-remotetmp", inventory, ANSIBLE_REMOTE_TMP="/root/.ansible/tmp")
             if size == max(SIZES) and os.environ.get("BENCH_HARDEN_FORKS1") == "1":
                 harden(f"rerun-{size}-forks1", inventory, ANSIBLE_FORKS="1")
     finally:
@@ -180,6 +187,11 @@ def run_of(log: str) -> dict | None:
             "podman_calls": podman_calls(output) if log.endswith("-vvv") else None}
 
 
+def measured(runs: dict[str, dict]) -> list[int]:
+    """The sizes with a first run in the logs (this run's and earlier ones')."""
+    return sorted(int(log.split("-")[1]) for log in runs if re.fullmatch(r"first-\d+", log))
+
+
 def hosts(size: int) -> str:
     return "1 host" if size == 1 else f"{size} hosts"
 
@@ -188,8 +200,9 @@ def rows_for(runs: dict[str, dict]) -> list[Row]:
     """Rows: first run (ratio vs 1 host's), re-run (ratio vs its first run; VOID if it changed
     anything), the settings tried (ratio vs the same re-run with the defaults)."""
     one = runs.get("first-1")
+    big = max(measured(runs), default=1)
     rows = []
-    for size in SIZES:
+    for size in measured(runs):
         first, rerun = runs.get(f"first-{size}"), runs.get(f"rerun-{size}")
         if not first or not rerun:
             continue
@@ -202,8 +215,8 @@ def rows_for(runs: dict[str, dict]) -> list[Row]:
                         extra={**rerun, "void": void}))
     for log, case, base in (("rerun-1-nopipelining", "1 host: re-run, pipelining off (ratio vs on)", "rerun-1"),
                             ("rerun-1-vvv", "1 host: re-run with -vvv (podman calls counted)", "rerun-1"),
-                            (f"rerun-{max(SIZES)}-forks1", f"{hosts(max(SIZES))}: re-run, forks 1 (ratio vs forks 5)",
-                             f"rerun-{max(SIZES)}")):
+                            ("rerun-1-remotetmp", "1 host: re-run, remote_tmp absolute (ratio vs ~)", "rerun-1"),
+                            (f"rerun-{big}-forks1", f"{hosts(big)}: re-run, forks 1 (ratio vs 5)", f"rerun-{big}")):
         if runs.get(log) and runs.get(base):
             rows.append(Row(case, runs[log]["seconds"], "s", ratio=runs[log]["seconds"] / runs[base]["seconds"],
                             higher_is_better=False, extra=runs[log]))
@@ -213,14 +226,14 @@ def rows_for(runs: dict[str, dict]) -> list[Row]:
 def summary(runs: dict[str, dict]) -> str:
     secs = {log: run["seconds"] for log, run in runs.items()}
     parts = [f"re-run/first {hosts(s)} {secs[f'rerun-{s}'] / secs[f'first-{s}']:.2f}"
-             for s in SIZES if f"first-{s}" in secs and f"rerun-{s}" in secs]
-    big = max(SIZES)
+             for s in measured(runs) if f"rerun-{s}" in secs]
+    big = max(measured(runs), default=1)
     if big != 1 and {"first-1", "rerun-1", f"first-{big}", f"rerun-{big}"} <= secs.keys():
         parts.append(f"{hosts(big)}/1 host: first {secs[f'first-{big}'] / secs['first-1']:.2f}, "
                      f"re-run {secs[f'rerun-{big}'] / secs['rerun-1']:.2f}")
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     return (f"pipelining on, forks {FORKS}, gather_facts false (the roles gather minimal subsets themselves); "
-            f"{'; '.join(parts)}; goals re-run/first <= 0.35, 4 hosts/1 host <= 1.5; load average at the end {load}")
+            f"{'; '.join(parts)}; goals re-run/first <= 0.35, 4 hosts/1 host <= 1.5; load average when reported {load}")
 
 
 def main() -> None:

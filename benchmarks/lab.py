@@ -43,9 +43,19 @@ def apply_playbook(target: str, playbook: str) -> None:
 
 
 def remove_lab(containers: list[str], network: str | None = None) -> None:
-    """Remove the containers (and the network) if they exist; no error when they do not."""
-    if containers:
-        subprocess.run(["podman", "rm", "-f", "-t", "2", *containers], check=False, capture_output=True)
+    """Remove the containers (and the network) if they exist; no error when they do not. A booted
+    systemd target is not always gone after one `podman rm -f`: ask again until it is."""
+    left, error = list(containers), ""
+    for _attempt in range(10):
+        if left:
+            error = subprocess.run(["podman", "rm", "-f", "-t", "2", *left], check=False, capture_output=True,
+                                   text=True).stderr
+        left = [c for c in left if subprocess.run(["podman", "container", "exists", c], check=False).returncode == 0]
+        if not left:
+            break
+        time.sleep(2)
+    else:
+        sys.exit(f"podman rm could not remove {left}: {error[-1000:]}")
     if network:
         subprocess.run(["podman", "network", "rm", "-f", network], check=False, capture_output=True)
 
