@@ -54,6 +54,7 @@ PLAYBOOK = """
         proxy_rate_limits:
           inference: {{rate: 10000r/s, burst: 10000}}
           read: {{rate: 10000r/s, burst: 10000}}
+          embed: {{rate: 10000r/s, burst: 10000}}
           management: {{rate: 1r/m, burst: 0}}
 """
 
