@@ -48,41 +48,22 @@ REMOTE_SECONDS = 1.0  # a task this long went to the host (controller-only tasks
 PODMAN_CALL = re.compile(r"^<(\S+)> RUN \[b'[^']*podman', b'(\w+)'")
 
 
-def lab_vars(client_address: str) -> dict:
-    """harden.yml's inputs for this lab: molecule/fleet/group_vars/all.yml, native hosts only, the
-    client's address given (no fact gathering on the client). TEST-ONLY credentials."""
-    release = ROOT / ".cache" / "release"
-    return {
-        "harden_basic_auth_user": "lab-bench-user",
-        "harden_basic_auth_password": "lab-only-bench-password",
-        "harden_api_key_name": "lab-bench-key",
-        "harden_api_key": "lab-only-bench-key-0123456789abcdef",
-        "harden_monitoring": False,
-        "proxy_allowed_cidrs": [f"{client_address}/32", "127.0.0.0/8"],
-        "server_ollama_version": "0.32.15",
-        "server_archive_path": str(release / "ollama-linux-amd64.tgz"),
-        "server_archive_sha256": (release / "sha256sum.txt").read_text().split()[0],
-        "server_takeover_dropins": True,
-        "firewall_allowed_cidrs": [f"{client_address}/32"],
-        "firewall_http_redirect": True,
-        "firewall_management_cidrs": [f"{client_address}/32"],
-        "firewall_management_source": client_address,
-        "firewall_management_port": 22,
-        "firewall_confirm_probe_from": CLIENT,
-        "firewall_confirm_probe_address": "{{ inventory_hostname }}",
-        "firewall_confirm_timeout": 30,
-        "firewall_confirm_probe_timeout": 10,
-    }
+FLEET_VARS = ROOT / "molecule" / "fleet" / "group_vars" / "all.yml"
 
 
 def write_inventory(targets: list[str], client_address: str) -> Path:
-    """An inventory of the targets (ollama_native, ollama_servers) and the client, with group_vars."""
-    hosts = {name: {} for name in targets}
+    """An inventory of the targets (ollama_native, ollama_servers) and the client. harden.yml's inputs
+    are the fleet lab's (molecule/fleet/group_vars/all.yml, linked: TEST-ONLY credentials; its
+    container values go unused on native hosts); the client's address is a host variable of each
+    target (it beats group_vars), so nothing gathers facts on the client."""
+    hosts = {name: {"fleet_client": client_address} for name in targets}
     inventory = {"all": {"vars": {"ansible_connection": "containers.podman.podman"},
                          "children": {"ollama_native": {"hosts": hosts}, "ollama_servers": {"hosts": hosts},
                                       "clients": {"hosts": {CLIENT: {}}}}}}
-    (WORK / "group_vars").mkdir(parents=True, exist_ok=True)
-    (WORK / "group_vars" / "all.yml").write_text(json.dumps(lab_vars(client_address), indent=2) + "\n")
+    group_vars = WORK / "group_vars" / "all.yml"
+    group_vars.parent.mkdir(parents=True, exist_ok=True)
+    group_vars.unlink(missing_ok=True)
+    group_vars.symlink_to(FLEET_VARS)
     path = WORK / "inventory.yml"
     path.write_text(json.dumps(inventory, indent=2) + "\n")  # JSON is YAML
     return path
